@@ -1,0 +1,5 @@
+"""Diagnostics: errors, residual fields, per-term gradients, static figures."""
+from .fields import Fields, fields, relative_l2, residual_field, term_gradient_norms
+from .plots import plot_fields, plot_losses
+
+__all__ = ["Fields", "fields", "relative_l2", "residual_field", "term_gradient_norms", "plot_fields", "plot_losses"]

@@ -1,0 +1,131 @@
+"""Networks. Every model maps ``x: (N, d_in)`` to ``(N, d_out)``.
+
+- :class:`MLP` — fully connected, tanh / sin / GELU, Xavier (Glorot) initialisation,
+  optional input scaling of a domain box to [-1, 1].
+- :class:`FourierFeatures` — random Fourier embedding γ(x) = [cos 2πBx, sin 2πBx],
+  B ~ N(0, σ²) (Tancik et al., NeurIPS 2020; Wang, Wang & Perdikaris, CMAME 384, 2021).
+- :class:`HardConstraint` — wraps a model with the problem's output transform so that
+  the named conditions hold exactly (Lagaris et al., IEEE TNN 9, 1998).
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from .problems.problem import Problem
+
+__all__ = ["MLP", "FourierFeatures", "HardConstraint", "Sine", "ACTIVATIONS", "build_model"]
+
+
+class Sine(nn.Module):
+    def forward(self, x):
+        return torch.sin(x)
+
+
+ACTIVATIONS = {"tanh": nn.Tanh, "sin": Sine, "gelu": nn.GELU}
+
+
+def _check_input(x: torch.Tensor, d: int, who: str) -> None:
+    if x.ndim != 2 or x.shape[1] != d:
+        raise ValueError(f"{who} expects input of shape (N, {d}); got {tuple(x.shape)}")
+
+
+class FourierFeatures(nn.Module):
+    """``(N, d) -> (N, 2m)``: ``[cos(2π x Bᵀ), sin(2π x Bᵀ)]`` with fixed ``B: (m, d) ~ N(0, σ²)``."""
+
+    def __init__(self, in_dim: int, num_features: int = 64, sigma: float = 1.0, seed: int = 0):
+        super().__init__()
+        if num_features < 1 or not sigma > 0:
+            raise ValueError(f"num_features must be >= 1 and sigma > 0; got {num_features}, {sigma}")
+        g = torch.Generator().manual_seed(seed)
+        self.register_buffer("B", torch.randn(num_features, in_dim, generator=g) * sigma)
+        self.in_dim, self.out_dim = in_dim, 2 * num_features
+
+    def forward(self, x):
+        _check_input(x, self.in_dim, "FourierFeatures")
+        z = 2 * math.pi * x @ self.B.T
+        return torch.cat([torch.cos(z), torch.sin(z)], dim=1)
+
+
+class MLP(nn.Module):
+    """Fully connected network ``in_dim -> width × depth -> out_dim``.
+
+    ``low``/``high`` (the domain box) scale inputs affinely to [-1, 1] before the first
+    layer; ``embedding`` (e.g. :class:`FourierFeatures`) is applied after that scaling.
+    Weights are Xavier-uniform, biases zero, drawn from a generator seeded by ``seed``.
+    """
+
+    def __init__(self, in_dim: int, out_dim: int = 1, width: int = 50, depth: int = 4,
+                 activation: str = "tanh", seed: int = 0, low: Sequence[float] | None = None,
+                 high: Sequence[float] | None = None, embedding: nn.Module | None = None):
+        super().__init__()
+        for k, v in (("in_dim", in_dim), ("out_dim", out_dim), ("width", width), ("depth", depth)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"MLP {k} must be a positive integer; got {v!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+        self.in_dim, self.out_dim, self.activation = in_dim, out_dim, activation
+        if (low is None) != (high is None):
+            raise ValueError("give both low and high to scale inputs, or neither")
+        if low is not None:
+            lo, hi = torch.tensor(low, dtype=torch.float64), torch.tensor(high, dtype=torch.float64)
+            if lo.shape != (in_dim,) or hi.shape != (in_dim,) or not torch.all(hi > lo):
+                raise ValueError(f"low/high must be {in_dim} numbers with high > low")
+            self.register_buffer("shift", ((hi + lo) / 2).float())
+            self.register_buffer("scale", (2 / (hi - lo)).float())
+        else:
+            self.shift = self.scale = None
+        self.embedding = embedding
+        first = embedding.out_dim if embedding is not None else in_dim
+        sizes = [first] + [width] * depth + [out_dim]
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(a, b))
+            if i < len(sizes) - 2:
+                layers.append(ACTIVATIONS[activation]())
+        self.net = nn.Sequential(*layers)
+        g = torch.Generator().manual_seed(seed)
+        for m in self.net:
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight, generator=g)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        _check_input(x, self.in_dim, "MLP")
+        if self.shift is not None:
+            x = (x - self.shift) * self.scale
+        if self.embedding is not None:
+            x = self.embedding(x)
+        return self.net(x)
+
+
+class HardConstraint(nn.Module):
+    """``u(x) = problem.hard(x, model(x), params)``: the conditions in
+    ``problem.hard_satisfies`` hold exactly and are dropped from the loss."""
+
+    def __init__(self, model: nn.Module, problem: Problem):
+        super().__init__()
+        if problem.hard is None:
+            raise ValueError(f"{problem.name} defines no hard-constraint transform")
+        self.model = model
+        self.transform = problem.hard
+        self.satisfies = tuple(problem.hard_satisfies)
+        self.params = problem.values
+        self.in_dim, self.out_dim = getattr(model, "in_dim", None), getattr(model, "out_dim", None)
+
+    def forward(self, x):
+        return self.transform(x, self.model(x), self.params)
+
+
+def build_model(problem: Problem, width: int = 50, depth: int = 4, activation: str = "tanh",
+                seed: int = 0, hard: bool = False, fourier_features: int = 0,
+                fourier_sigma: float = 1.0, scale_inputs: bool = True) -> nn.Module:
+    """An MLP sized for ``problem`` (optionally Fourier-embedded and hard-constrained)."""
+    d = problem.domain.dim
+    emb = FourierFeatures(d, fourier_features, fourier_sigma, seed) if fourier_features else None
+    box = dict(low=problem.domain.low, high=problem.domain.high) if scale_inputs else {}
+    net = MLP(d, problem.output_dim, width, depth, activation, seed, embedding=emb, **box)
+    return HardConstraint(net, problem) if hard else net

@@ -1,0 +1,167 @@
+"""Named conditions: boundary, initial and data constraints of a problem.
+
+A condition knows *where* it holds (so it can sample its own points) and *what* must be
+zero there (its residual). ``sample(n, rng) -> (n, d)`` numpy points;
+``residual(u, x, params) -> (n, k)`` tensor, where ``u`` is the model (a callable
+``(N, d) -> (N, out)``) and ``params`` a dict of scalar tensors/floats.
+
+Value functions ``g(x, params)`` take a tensor ``x: (n, d)`` and return ``(n, 1)``.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .derivatives import gradient
+from .domains import Box
+
+__all__ = ["Condition", "Dirichlet", "Neumann", "Periodic", "Initial", "Data", "ValueFn"]
+
+ValueFn = Callable[[torch.Tensor, dict], torch.Tensor]
+
+
+def _unit(n: int, d: int, rng: np.random.Generator, method: str) -> np.ndarray:
+    if n < 1:
+        raise ValueError(f"number of points must be >= 1; got {n}")
+    if method == "random":
+        return rng.random((n, d))
+    if method == "grid":
+        if d == 1:
+            return np.linspace(0.0, 1.0, n)[:, None]
+        raise ValueError("grid sampling of a condition is defined on 1D edges only; use 'random'")
+    raise ValueError(f"unknown condition sampling method {method!r}; use 'random' or 'grid'")
+
+
+def _component(out: torch.Tensor, component: int) -> torch.Tensor:
+    return out[:, component : component + 1]
+
+
+class Condition(ABC):
+    """Where a constraint holds and what must vanish there."""
+
+    #: free coordinates of the sampled set (used to make grids on edges)
+    component: int = 0
+
+    @abstractmethod
+    def sample(self, n: int, rng: np.random.Generator, method: str = "random") -> np.ndarray: ...
+
+    @abstractmethod
+    def residual(self, u: Callable, x: torch.Tensor, params: dict) -> torch.Tensor: ...
+
+
+class _OnFace(Condition):
+    def __init__(self, domain: Box, name: str, side: str, value: ValueFn | float = 0.0, component: int = 0):
+        self.domain, self.name, self.side = domain, name, side
+        self.axis = domain.axis(name)
+        self.face = domain.face(name, side)
+        self.value = value
+        self.component = component
+
+    def sample(self, n, rng, method="random"):
+        free = self.domain.dim - 1
+        if free == 0:
+            return np.array([[self.face.value]], dtype=float).repeat(n, 0)
+        unit = np.zeros((n, self.domain.dim))
+        cols = [i for i in range(self.domain.dim) if i != self.axis]
+        unit[:, cols] = _unit(n, free, rng, method)
+        return self.face.scale(unit)
+
+    def _g(self, x, params):
+        if callable(self.value):
+            g = self.value(x, params)
+            if g.shape != (x.shape[0], 1):
+                raise ValueError(f"condition value must return shape ({x.shape[0]}, 1); got {tuple(g.shape)}")
+            return g
+        return torch.full((x.shape[0], 1), float(self.value), dtype=x.dtype)
+
+
+class Dirichlet(_OnFace):
+    """``u = g`` on the face where coordinate ``name`` is at its ``side`` ('low'/'high')."""
+
+    def residual(self, u, x, params):
+        return _component(u(x), self.component) - self._g(x, params)
+
+
+class Neumann(_OnFace):
+    """``∂u/∂name = g`` on a face (derivative along the face's normal coordinate)."""
+
+    def residual(self, u, x, params):
+        x = x.detach().requires_grad_(True)
+        du = gradient(_component(u(x), self.component), x)[:, self.axis : self.axis + 1]
+        return du - self._g(x, params)
+
+
+class Initial(_OnFace):
+    """``∂^k u/∂t^k (x, t0) = g(x)`` with ``derivative`` k (0 for the value, 1 for u_t)."""
+
+    def __init__(self, domain: Box, value: ValueFn | float, derivative: int = 0, component: int = 0):
+        if not domain.is_time_dependent:
+            raise ValueError("an initial condition needs a domain whose last coordinate is 't'")
+        if derivative not in (0, 1, 2):
+            raise ValueError(f"derivative order must be 0, 1 or 2; got {derivative}")
+        super().__init__(domain, "t", "low", value, component)
+        self.derivative = derivative
+
+    def residual(self, u, x, params):
+        if self.derivative == 0:
+            return _component(u(x), self.component) - self._g(x, params)
+        x = x.detach().requires_grad_(True)
+        v = _component(u(x), self.component)
+        for _ in range(self.derivative):
+            v = gradient(v, x)[:, -1:]
+        return v - self._g(x, params)
+
+
+class Periodic(Condition):
+    """``u(low) = u(high)`` along coordinate ``name`` (and the first ``derivatives``
+    derivatives in that coordinate too). Sampled points lie on the low face; the residual
+    compares them with their images on the high face and returns ``(n, 1 + derivatives)``."""
+
+    def __init__(self, domain: Box, name: str, derivatives: int = 0, component: int = 0):
+        if derivatives not in (0, 1, 2):
+            raise ValueError(f"derivatives must be 0, 1 or 2; got {derivatives}")
+        self.domain, self.name, self.axis = domain, name, domain.axis(name)
+        self.low = _OnFace(domain, name, "low")
+        self.derivatives, self.component = derivatives, component
+
+    def sample(self, n, rng, method="random"):
+        return self.low.sample(n, rng, method)
+
+    def residual(self, u, x, params):
+        shift = torch.zeros(1, x.shape[1], dtype=x.dtype)
+        shift[0, self.axis] = self.domain.lengths[self.axis]
+        xl = x.detach().requires_grad_(self.derivatives > 0)
+        xh = (x.detach() + shift).requires_grad_(self.derivatives > 0)
+        vl, vh = _component(u(xl), self.component), _component(u(xh), self.component)
+        out = [vl - vh]
+        for _ in range(self.derivatives):
+            vl = gradient(vl, xl)[:, self.axis : self.axis + 1]
+            vh = gradient(vh, xh)[:, self.axis : self.axis + 1]
+            out.append(vl - vh)
+        return torch.cat(out, dim=1)
+
+
+class Data(Condition):
+    """Observations ``u(x_i) = y_i`` at fixed points (``x: (n, d)``, ``y: (n, 1)``).
+
+    ``sample`` always returns all observations (the requested count is ignored), so the
+    residual can pair each point with its value."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, component: int = 0):
+        x, y = np.asarray(x, float), np.asarray(y, float).reshape(-1, 1)
+        if x.ndim != 2 or len(x) != len(y) or len(x) == 0:
+            raise ValueError(f"data needs x: (n, d) and y: (n, 1) with n >= 1; got {x.shape}, {y.shape}")
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            raise ValueError("data contains NaN or Inf")
+        self.x, self.y, self.component = x, y, component
+
+    def sample(self, n, rng, method="random"):
+        return self.x.copy()
+
+    def residual(self, u, x, params):
+        if x.shape[0] != len(self.y):
+            raise ValueError(f"data residual expects the {len(self.y)} observation points; got {x.shape[0]}")
+        return _component(u(x), self.component) - torch.as_tensor(self.y, dtype=x.dtype)

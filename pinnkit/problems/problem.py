@@ -1,0 +1,146 @@
+"""The :class:`Problem`: a PDE as data, plus its exact (or reference) answer."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from .conditions import Condition
+from .derivatives import Derivatives
+from .domains import Box
+
+__all__ = ["Parameter", "Problem", "GridReference", "Residual"]
+
+#: residual(x, u, D, p) -> (N, k); ``D`` is a :class:`Derivatives` over ``x``
+Residual = Callable[[torch.Tensor, torch.Tensor, Derivatives, Mapping], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number of the PDE that a user may change (a widget slider's range and scale)."""
+
+    value: float
+    low: float
+    high: float
+    log: bool = False
+    doc: str = ""
+
+    def __post_init__(self):
+        for k in ("value", "low", "high"):
+            v = getattr(self, k)
+            if not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(float(v)):
+                raise ValueError(f"parameter {k} must be a finite number; got {v!r}")
+        if not self.low < self.high:
+            raise ValueError(f"parameter range must have low < high; got [{self.low}, {self.high}]")
+        # the range is a slider's suggestion; a value outside it widens the range
+        object.__setattr__(self, "low", min(float(self.low), float(self.value)))
+        object.__setattr__(self, "high", max(float(self.high), float(self.value)))
+
+
+class GridReference:
+    """Reference solution known on a tensor-product grid, interpolated elsewhere.
+
+    ``axes``: one 1D array per coordinate; ``values``: array of shape
+    ``tuple(len(a) for a in axes)``. Calls return ``(N, 1)``.
+    """
+
+    def __init__(self, axes: Sequence[np.ndarray], values: np.ndarray, method: str = "cubic"):
+        from scipy.interpolate import RegularGridInterpolator
+
+        self.axes = [np.asarray(a, float) for a in axes]
+        self.values = np.asarray(values, float)
+        if self.values.shape != tuple(len(a) for a in self.axes):
+            raise ValueError(f"values shape {self.values.shape} does not match axes {[len(a) for a in self.axes]}")
+        self._interp = RegularGridInterpolator(self.axes, self.values, method=method)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self._interp(np.asarray(x, float)).reshape(-1, 1)
+
+
+@dataclass
+class Problem:
+    """A PDE problem.
+
+    - ``residual(x, u, D, p)`` is written like the equation, e.g. Burgers
+      ``D(u, "t") + u * D(u, "x") - p["nu"] * D(u, "xx")``; returns ``(N, k)``.
+    - ``conditions``: named :class:`Condition` s (``"initial"``, ``"left"``, ``"periodic"``...).
+    - ``parameters``: the numbers a user may change; ``p[name]`` inside the residual.
+    - ``reference(x: (N, d)) -> (N, 1)`` numpy, or ``None`` when no reference exists.
+    - ``unknowns``: initial values of trainable scalars (inverse and eigenvalue problems);
+      they appear in ``p`` as tensors with gradients.
+    - ``hard``: an output transform ``(x, n, p) -> u`` that satisfies the conditions
+      named in ``hard_satisfies`` exactly (used by :class:`pinnkit.models.HardConstraint`).
+    - ``factory``: rebuilds the problem with other parameter values (``with_parameters``).
+    """
+
+    name: str
+    domain: Box
+    residual: Residual
+    conditions: dict[str, Condition]
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    reference: Callable[[np.ndarray], np.ndarray] | None = None
+    output_dim: int = 1
+    unknowns: dict[str, float] = field(default_factory=dict)
+    hard: Callable[[torch.Tensor, torch.Tensor, Mapping], torch.Tensor] | None = None
+    hard_satisfies: tuple[str, ...] = ()
+    test_shape: tuple[int, ...] = (101, 101)
+    equation: str = ""
+    factory: Callable[..., "Problem"] | None = None
+
+    def __post_init__(self):
+        if set(self.parameters) & set(self.unknowns):
+            raise ValueError(f"names used both as parameters and unknowns: {set(self.parameters) & set(self.unknowns)}")
+        unknown = set(self.hard_satisfies) - set(self.conditions)
+        if unknown:
+            raise ValueError(f"hard_satisfies names unknown conditions {unknown}")
+        if len(self.test_shape) != self.domain.dim:
+            raise ValueError(f"test_shape {self.test_shape} must have {self.domain.dim} entries")
+
+    # -- parameters -------------------------------------------------------------------
+    @property
+    def values(self) -> dict[str, float]:
+        """Current parameter values by name."""
+        return {k: float(v.value) for k, v in self.parameters.items()}
+
+    def with_parameters(self, **values: float) -> "Problem":
+        """The same problem with other parameter values (its reference recomputed)."""
+        bad = set(values) - set(self.parameters)
+        if bad:
+            raise ValueError(f"{self.name} has no parameter(s) {sorted(bad)}; it has {sorted(self.parameters)}")
+        if self.factory is None:
+            raise ValueError(f"{self.name} was built without a factory and cannot change parameters")
+        return self.factory(**{**self.values, **values})
+
+    # -- evaluation -------------------------------------------------------------------
+    def pde_residual(self, u: Callable, x: torch.Tensor, params: Mapping) -> torch.Tensor:
+        """Residual of the PDE at interior points ``x: (N, d)`` -> ``(N, k)``."""
+        if x.ndim != 2 or x.shape[1] != self.domain.dim:
+            raise ValueError(f"{self.name}: points must have shape (N, {self.domain.dim}); got {tuple(x.shape)}")
+        if not x.requires_grad:
+            x = x.detach().requires_grad_(True)
+        out = u(x)
+        if out.ndim != 2 or out.shape != (x.shape[0], self.output_dim):
+            raise ValueError(f"{self.name}: model output must be (N, {self.output_dim}); got {tuple(out.shape)}")
+        D = Derivatives(x, self.domain.names)
+        uu = out if self.output_dim > 1 else out
+        r = self.residual(x, uu, D, params)
+        if r.ndim == 1:
+            r = r[:, None]
+        if r.shape[0] != x.shape[0]:
+            raise ValueError(f"{self.name}: residual returned shape {tuple(r.shape)} for {x.shape[0]} points")
+        return r
+
+    def test_grid(self, shape: Sequence[int] | None = None) -> np.ndarray:
+        """Points of the evaluation grid ``(prod(shape), d)`` (see :meth:`Box.grid`)."""
+        return self.domain.grid(tuple(shape) if shape is not None else self.test_shape)
+
+    def reference_on(self, x: np.ndarray) -> np.ndarray:
+        if self.reference is None:
+            raise ValueError(f"{self.name} has no reference solution")
+        return np.asarray(self.reference(np.asarray(x, float)), float).reshape(len(x), -1)
+
+    def replace(self, **changes) -> "Problem":
+        return replace(self, **changes)

@@ -1,0 +1,9 @@
+"""Training: one loop, callbacks, histories and checkpoints."""
+from .callbacks import Callback, Checkpoint, EarlyStop, EveryN, StopOnEvent, load_checkpoint, save_checkpoint
+from .evaluate import Evaluator, predict, relative_l2
+from .history import History, atomic_write_bytes, atomic_write_text
+from .loop import Divergence, TrainState, train
+
+__all__ = ["Callback", "Checkpoint", "EarlyStop", "EveryN", "StopOnEvent", "load_checkpoint", "save_checkpoint",
+           "Evaluator", "predict", "relative_l2", "History", "atomic_write_bytes", "atomic_write_text",
+           "Divergence", "TrainState", "train"]

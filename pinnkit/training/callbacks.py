@@ -1,0 +1,104 @@
+"""Callbacks: how anything outside the loop watches or steers training.
+
+A callback implements any of ``on_train_begin(state)``, ``on_step_end(state)`` and
+``on_train_end(state)``; ``state`` is the trainer's :class:`TrainState`. Setting
+``state.stop = "reason"`` ends training after the current step. Live dashboards subscribe
+through this protocol (DESIGN.md §6).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from .history import atomic_write_bytes
+
+__all__ = ["Callback", "EveryN", "EarlyStop", "Checkpoint", "StopOnEvent", "save_checkpoint", "load_checkpoint"]
+
+
+class Callback:
+    def on_train_begin(self, state) -> None: ...
+
+    def on_step_end(self, state) -> None: ...
+
+    def on_train_end(self, state) -> None: ...
+
+
+class EveryN(Callback):
+    """Call ``fn(state)`` every ``n`` steps (and once at the end when ``at_end``)."""
+
+    def __init__(self, n: int, fn: Callable, at_end: bool = True):
+        if n < 1:
+            raise ValueError(f"n must be >= 1; got {n}")
+        self.n, self.fn, self.at_end = n, fn, at_end
+
+    def on_step_end(self, state):
+        if state.step % self.n == 0:
+            self.fn(state)
+
+    def on_train_end(self, state):
+        if self.at_end:
+            self.fn(state)
+
+
+class EarlyStop(Callback):
+    """Stop once ``metric`` (a column of the history, e.g. ``"metric/rel_l2"``) is below
+    ``target``. Metrics are computed every ``eval_every`` steps by the trainer."""
+
+    def __init__(self, target: float, metric: str = "metric/rel_l2"):
+        if not target > 0:
+            raise ValueError(f"target must be > 0; got {target}")
+        self.target, self.metric = target, metric
+
+    def on_step_end(self, state):
+        row = state.history.rows[-1] if state.history.rows else {}
+        v = row.get(self.metric)
+        if v is not None and v < self.target and row.get("step") == state.step:
+            state.stop = f"target reached: {self.metric} = {v:.3e} < {self.target:.1e}"
+
+
+class StopOnEvent(Callback):
+    """Stop when a ``threading.Event`` is set (a dashboard's Stop button)."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def on_step_end(self, state):
+        if self.event.is_set():
+            state.stop = "stopped by user"
+
+
+def save_checkpoint(path, model: torch.nn.Module, step: int, extra: dict | None = None) -> None:
+    """Atomically save the model's state dict with the step (and ``extra``)."""
+    import io
+
+    buf = io.BytesIO()
+    torch.save({"model": model.state_dict(), "step": step, **(extra or {})}, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path, model: torch.nn.Module) -> dict:
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(ckpt["model"])
+    return ckpt
+
+
+class Checkpoint(Callback):
+    """Every ``every`` steps, atomically write ``folder/model.pt`` and ``history.json``."""
+
+    def __init__(self, folder, every: int = 1000):
+        self.folder, self.every = Path(folder), every
+
+    def _save(self, state):
+        save_checkpoint(self.folder / "model.pt", state.model, state.step,
+                        {"unknowns": {k: float(v) for k, v in state.unknowns.items()}})
+        state.history.save(self.folder / "history.json")
+
+    def on_step_end(self, state):
+        if state.step % self.every == 0:
+            self._save(state)
+
+    def on_train_end(self, state):
+        self._save(state)
