@@ -66,7 +66,7 @@ def lbfgs(lr: float = 1.0, history_size: int = 50, tolerance_grad: float = 1e-7,
     if line_search not in (None, "strong_wolfe"):
         raise ValueError(f"line_search must be None or 'strong_wolfe'; got {line_search!r}")
     make = lambda p: torch.optim.LBFGS(  # noqa: E731
-        p, lr=lr, max_iter=iterations_per_step, history_size=history_size, tolerance_grad=tolerance_grad,
+        p, lr=lr, max_iter=iterations_per_step, max_eval=25 * iterations_per_step, history_size=history_size, tolerance_grad=tolerance_grad,
         tolerance_change=tolerance_change, line_search_fn=line_search)
     return OptimizerSpec("lbfgs", make, uses_closure=True, tolerance_change=tolerance_change,
                          options=dict(lr=lr, history_size=history_size, tolerance_grad=tolerance_grad,

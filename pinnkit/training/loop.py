@@ -236,7 +236,7 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
                     iters_before = lbfgs_state.get("n_iter", 0)
                     loss = opt.step(closure)
                     state.losses = lbfgs_losses
-                    loss_value = float(loss)
+                    loss_value = float(loss.detach())
                     # torch's L-BFGS returns without iterating once the gradient is below tolerance_grad
                     stalled = opt.state[opt._params[0]].get("n_iter", 0) == iters_before
                 else:
