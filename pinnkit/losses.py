@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
+import numpy as np
 import torch
 
 from .problems.problem import Problem
 
-__all__ = ["mean_square", "loss_terms", "pointwise_residual", "ResidualLoss"]
+__all__ = ["mean_square", "loss_terms", "pointwise_residual", "ResidualLoss", "CausalResidual"]
 
 #: reduces pointwise residuals ``r: (N, k)`` at points ``x: (N, d)`` to a scalar
 ResidualLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -46,3 +47,121 @@ def loss_terms(problem: Problem, model: Callable, points: Mapping[str, torch.Ten
         else:
             raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
     return terms
+
+
+class CausalResidual:
+    """Causal weighting of the temporal residual (Wang, Sankaran & Perdikaris, "Respecting
+    causality for training physics-informed neural networks", CMAME 421, 2024;
+    arXiv 2203.07404, §3 and Algorithm 1). A stateful ``residual_loss`` for ``train``.
+
+    Interior points are binned into ``num_slices`` equal time slices of ``[t0, t1]``
+    (time is the last column); with ``L_r(t_i)`` the mean squared residual of slice i,
+
+        L_r = (1/N_t) Σ_i w_i L_r(t_i),   w_1 = 1,   w_i = exp(−ε Σ_{k<i} L_r(t_k)),
+
+    the weights held constant (stop-gradient), so a later time only counts once every
+    earlier one is resolved. ε is annealed over ``epsilons`` (paper: 1e-2, 1e-1, 1, 1e1,
+    1e2): after a call in which ``min_i w_i > delta`` (paper: δ = 0.99) — or after
+    ``max_calls`` calls at the current ε, if given — ε moves to the next value; once that
+    holds at the last ε, ``converged`` is True (the paper's stopping/convergence test).
+    Slices without points are left out of the mean. The paper samples a fixed grid of
+    times; binning random points (as the authors' jaxpi code does with sorted times) is
+    the same estimator.
+
+    State for logging and plots: ``epsilon``, ``weights`` (N_t,), ``slice_losses`` L_r(t_i)
+    (N_t,), ``slice_centers`` (N_t,), ``min_weight``, ``converged``, ``transitions``
+    [(call, ε_old → ε_new)], ``calls``. :meth:`reset` restores the initial state.
+
+    Patent notice: the authors' repository (PredictiveIntelligenceLab/CausalPINNs, licence
+    CC BY-NC-SA 4.0) states that the causal training algorithm "cannot be used for
+    commercial purposes (protected by a patent at the University of Pennsylvania)". This
+    implementation follows the paper; check that notice before any commercial use.
+    """
+
+    def __init__(self, t_range: tuple[float, float], num_slices: int = 32,
+                 epsilons: tuple[float, ...] = (1e-2, 1e-1, 1.0, 1e1, 1e2), delta: float = 0.99,
+                 max_calls: int | None = None):
+        t0, t1 = (float(v) for v in t_range)
+        if not t1 > t0:
+            raise ValueError(f"t_range must have t0 < t1; got {t_range}")
+        if isinstance(num_slices, bool) or not isinstance(num_slices, int) or num_slices < 1:
+            raise ValueError(f"num_slices must be a positive integer; got {num_slices!r}")
+        eps = tuple(float(e) for e in epsilons)
+        if not eps or any(not e > 0 for e in eps):
+            raise ValueError(f"epsilons must be positive numbers; got {epsilons}")
+        if not 0 < delta < 1:
+            raise ValueError(f"delta must lie in (0, 1); got {delta}")
+        if max_calls is not None and (not isinstance(max_calls, int) or max_calls < 1):
+            raise ValueError(f"max_calls must be a positive integer or None; got {max_calls!r}")
+        self.t0, self.t1, self.num_slices = t0, t1, num_slices
+        self.epsilons, self.delta, self.max_calls = eps, float(delta), max_calls
+        edges = torch.linspace(t0, t1, num_slices + 1, dtype=torch.float64)
+        self.slice_centers = ((edges[1:] + edges[:-1]) / 2).numpy()
+        self.reset()
+
+    @classmethod
+    def for_problem(cls, problem: Problem, **kwargs) -> "CausalResidual":
+        """Slices over the time range of ``problem``'s domain."""
+        if not problem.domain.is_time_dependent:
+            raise ValueError(f"{problem.name} is not time-dependent; causal weighting needs a 't' coordinate")
+        return cls((problem.domain.low[-1], problem.domain.high[-1]), **kwargs)
+
+    def reset(self) -> None:
+        self.stage, self.calls, self._stage_calls = 0, 0, 0
+        self.weights = np.ones(self.num_slices)
+        self.slice_losses = np.zeros(self.num_slices)
+        self.converged = False
+        self.transitions: list[tuple[int, float, float]] = []
+
+    @property
+    def epsilon(self) -> float:
+        return self.epsilons[self.stage]
+
+    @property
+    def min_weight(self) -> float:
+        return float(self.weights.min())
+
+    def slice_index(self, t: torch.Tensor) -> torch.Tensor:
+        """Slice of each time ``t: (N,)`` -> ``(N,)`` long in ``[0, num_slices)``."""
+        i = torch.floor((t - self.t0) / (self.t1 - self.t0) * self.num_slices).long()
+        return i.clamp(0, self.num_slices - 1)
+
+    def slice_means(self, x: torch.Tensor, r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(L_r(t_i) (N_t,), count_i (N_t,))`` from ``x: (N, d)``, ``r: (N, k)`` (with graph)."""
+        if x.ndim != 2 or r.ndim != 2 or len(x) != len(r):
+            raise ValueError(f"CausalResidual expects x: (N, d), r: (N, k); got {tuple(x.shape)}, {tuple(r.shape)}")
+        idx = self.slice_index(x[:, -1].detach())
+        sq = (r**2).sum(dim=1)
+        sums = torch.zeros(self.num_slices, dtype=sq.dtype).index_add(0, idx, sq)
+        counts = torch.bincount(idx, minlength=self.num_slices).to(sq.dtype)
+        return sums / counts.clamp(min=1), counts
+
+    def __call__(self, x: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+        L, counts = self.slice_means(x, r)
+        present = counts > 0
+        with torch.no_grad():
+            cum = torch.cumsum(L.detach(), 0) - L.detach()  # Σ_{k<i} L_r(t_k): strictly lower-triangular sum
+            w = torch.exp(-self.epsilon * cum)
+        loss = (w * L)[present].mean()
+        self.weights = w.double().numpy()
+        self.slice_losses = L.detach().double().numpy()
+        self.calls += 1
+        self._stage_calls += 1
+        self._advance(float(w[present].min()))
+        return loss
+
+    def _advance(self, min_w: float) -> None:
+        done = min_w > self.delta or (self.max_calls is not None and self._stage_calls >= self.max_calls)
+        if not done:
+            return
+        if self.stage + 1 < len(self.epsilons):
+            old = self.epsilon
+            self.stage += 1
+            self._stage_calls = 0
+            self.transitions.append((self.calls, old, self.epsilon))
+        elif min_w > self.delta:
+            self.converged = True
+
+    def __repr__(self):
+        return (f"CausalResidual(num_slices={self.num_slices}, epsilon={self.epsilon:g}, "
+                f"min_weight={self.min_weight:.3f}, converged={self.converged})")
