@@ -28,11 +28,31 @@ def _check(u: torch.Tensor, x: torch.Tensor) -> None:
         raise ValueError("x must have requires_grad=True to take derivatives with respect to it")
 
 
-def gradient(u: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """All first partial derivatives: ``u: (N, 1)``, ``x: (N, d)`` -> ``(N, d)``."""
+def gradient(u: torch.Tensor, x: torch.Tensor, *, constant_ok: bool = False) -> torch.Tensor:
+    """All first partial derivatives: ``u: (N, 1)``, ``x: (N, d)`` -> ``(N, d)``.
+
+    A ``u`` that does not depend on ``x`` is an error (a detached ``x`` or
+    ``torch.no_grad()`` upstream), unless ``constant_ok``: then its derivative is zero.
+    Higher derivatives pass ``constant_ok=True`` since e.g. ``u_xx`` of a linear ``u``
+    is a constant that autograd no longer connects to ``x``.
+    """
     _check(u, x)
-    (g,) = torch.autograd.grad(u, x, grad_outputs=torch.ones_like(u), create_graph=True)
+    if not u.requires_grad:
+        if constant_ok and torch.is_grad_enabled():
+            return torch.zeros_like(x)
+        raise ValueError("u does not depend on x (it has no autograd graph): was it computed from a "
+                         "detached x or under torch.no_grad()?")
+    (g,) = torch.autograd.grad(u, x, grad_outputs=torch.ones_like(u), create_graph=True, allow_unused=True)
+    if g is None:
+        if constant_ok:
+            return torch.zeros_like(x)
+        raise ValueError("u does not depend on x: was it computed from a detached copy of x?")
     return g
+
+
+def _check_axis(a: int, x: torch.Tensor) -> None:
+    if isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < x.shape[1]:
+        raise ValueError(f"axis {a!r} out of range for x with {x.shape[1]} columns")
 
 
 def partial(u: torch.Tensor, x: torch.Tensor, *axes: int) -> torch.Tensor:
@@ -40,19 +60,23 @@ def partial(u: torch.Tensor, x: torch.Tensor, *axes: int) -> torch.Tensor:
 
     ``partial(u, x, 0, 0)`` is ``u_{x0 x0}``; with no axes, ``u`` itself.
     """
-    out = u
     for a in axes:
-        if not 0 <= a < x.shape[1]:
-            raise ValueError(f"axis {a} out of range for x with {x.shape[1]} columns")
-        out = gradient(out, x)[:, a : a + 1]
+        _check_axis(a, x)
+    out = u
+    for k, a in enumerate(axes):
+        out = gradient(out, x, constant_ok=k > 0)[:, a : a + 1]
     return out
 
 
 def laplacian(u: torch.Tensor, x: torch.Tensor, axes: Sequence[int] | None = None) -> torch.Tensor:
     """Sum of second derivatives over ``axes`` (all columns by default) -> ``(N, 1)``."""
+    axes = list(range(x.shape[1]) if axes is None else axes)
+    if not axes:
+        raise ValueError("laplacian needs at least one axis")
+    for a in axes:
+        _check_axis(a, x)
     g = gradient(u, x)
-    axes = range(x.shape[1]) if axes is None else axes
-    return sum(gradient(g[:, a : a + 1], x)[:, a : a + 1] for a in axes)
+    return sum(gradient(g[:, a : a + 1], x, constant_ok=True)[:, a : a + 1] for a in axes)
 
 
 class Derivatives:
@@ -61,6 +85,8 @@ class Derivatives:
     ``D = Derivatives(x, ("x", "t"))`` then ``D(u, "t")``, ``D(u, "xx")``, ``D(u, "xt")``.
     A spec is a string of coordinate names (single letters) read left to right. Results are
     cached per ``(u, spec)``; ``D(u, "xx")`` reuses the first derivatives of ``D(u, "x")``.
+    The cache is keyed by ``id(u)``, so every ``u`` seen is kept alive with the cache (a
+    freed temporary's id could otherwise be reused by another tensor and hit stale entries).
     """
 
     def __init__(self, x: torch.Tensor, names: Sequence[str]):
@@ -70,6 +96,7 @@ class Derivatives:
         self.names = tuple(names)
         self._cache: dict[tuple[int, str], torch.Tensor] = {}
         self._grads: dict[tuple[int, str], torch.Tensor] = {}
+        self._seen: dict[int, torch.Tensor] = {}
 
     def _axis(self, name: str) -> int:
         try:
@@ -78,19 +105,26 @@ class Derivatives:
             raise ValueError(f"unknown coordinate {name!r}; this problem has {self.names}") from None
 
     def __call__(self, u: torch.Tensor, spec: str) -> torch.Tensor:
+        if not isinstance(spec, str):
+            raise ValueError(f"a derivative spec is a string of coordinate names such as 'xx'; got {spec!r}")
         if spec == "":
             return u
+        for name in spec:
+            self._axis(name)
+        self._seen.setdefault(id(u), u)
         key = (id(u), spec)
         if key in self._cache:
             return self._cache[key]
         base = self(u, spec[:-1])
         gkey = (id(u), spec[:-1])
         if gkey not in self._grads:
-            self._grads[gkey] = gradient(base, self.x)
+            self._grads[gkey] = gradient(base, self.x, constant_ok=len(spec) > 1)
         out = self._grads[gkey][:, self._axis(spec[-1]) : self._axis(spec[-1]) + 1]
         self._cache[key] = out
         return out
 
     def laplacian(self, u: torch.Tensor, names: Sequence[str] | None = None) -> torch.Tensor:
-        names = [n for n in self.names if n != "t"] if names is None else names
+        names = [n for n in self.names if n != "t"] if names is None else list(names)
+        if not names:
+            raise ValueError("laplacian needs at least one coordinate name")
         return sum(self(u, n + n) for n in names)
