@@ -23,9 +23,14 @@ __all__ = ["Condition", "Dirichlet", "Neumann", "Periodic", "Initial", "Data", "
 ValueFn = Callable[[torch.Tensor, dict], torch.Tensor]
 
 
+def _check_count(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"number of points must be an integer >= 1; got {n!r}")
+    return int(n)
+
+
 def _unit(n: int, d: int, rng: np.random.Generator, method: str) -> np.ndarray:
-    if n < 1:
-        raise ValueError(f"number of points must be >= 1; got {n}")
+    n = _check_count(n)
     if method == "random":
         return rng.random((n, d))
     if method == "grid":
@@ -61,6 +66,7 @@ class _OnFace(Condition):
         self.component = component
 
     def sample(self, n, rng, method="random"):
+        n = _check_count(n)
         free = self.domain.dim - 1
         if free == 0:
             return np.array([[self.face.value]], dtype=float).repeat(n, 0)
@@ -124,7 +130,7 @@ class Periodic(Condition):
         if derivatives not in (0, 1, 2):
             raise ValueError(f"derivatives must be 0, 1 or 2; got {derivatives}")
         self.domain, self.name, self.axis = domain, name, domain.axis(name)
-        self.low = _OnFace(domain, name, "low")
+        self.low = Dirichlet(domain, name, "low")  # samples the low face
         self.derivatives, self.component = derivatives, component
 
     def sample(self, n, rng, method="random"):
