@@ -237,3 +237,30 @@ def test_error_spectrum_per_time_and_on_another_interval():
     assert avg.amplitude[i] == pytest.approx(math.sqrt((t**2).mean()))
     with pytest.raises(ValueError, match="uniform"):
         error_spectrum(e, x**3)
+
+
+# --------------------------------------------------------- convection, characteristic frame
+def test_lagrangian_convection_reference_solves_it_and_maps_back_to_the_eulerian_solution():
+    from pinnkit import zoo
+    from pinnkit.problems.zoo.convection_lagrangian import ToEulerian
+
+    problem = zoo.get("convection_lagrangian", beta=30.0)
+    assert problem.values == {"beta": 30.0}
+
+    class Exact(torch.nn.Module):  # the reference as a model: v(s, t) = sin s
+        def forward(self, x):
+            return torch.as_tensor(problem.reference_on(x.detach().numpy()), dtype=x.dtype) + 0 * x[:, :1]
+
+    rng = np.random.default_rng(0)
+    x = torch.as_tensor(problem.domain.scale(rng.random((200, 2))))
+    assert float(problem.pde_residual(Exact(), x, problem.values).abs().max()) == 0.0
+    for name, cond in problem.conditions.items():
+        r = cond.residual(Exact(), torch.as_tensor(cond.sample(50, rng)), problem.values)
+        assert float(r.abs().max()) < 1e-14, name
+    # the same v for every β; β only enters the map back to x
+    assert np.array_equal(zoo.get("convection_lagrangian", beta=1.0).reference_on(x.numpy()), problem.reference_on(x.numpy()))
+    xt = torch.as_tensor(np.column_stack([rng.uniform(0, 2 * np.pi, 300), rng.random(300)]))
+    u = ToEulerian(Exact(), 30.0)(xt)[:, 0]
+    assert float((u - torch.sin(xt[:, 0] - 30.0 * xt[:, 1])).abs().max()) < 1e-12
+    with pytest.raises(ValueError):
+        ToEulerian(Exact(), 30.0)(xt[:, :1])

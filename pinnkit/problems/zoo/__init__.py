@@ -27,6 +27,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "allen_cahn": ("allen_cahn", "allen_cahn"),
     "wave": ("wave", "wave"),
     "helmholtz": ("helmholtz", "helmholtz"),
+    "convection_lagrangian": ("convection_lagrangian", "convection_lagrangian"),
 }
 
 
