@@ -82,10 +82,11 @@ class MLP(nn.Module):
         first = embedding.out_dim if embedding is not None else in_dim
         sizes = [first] + [width] * depth + [out_dim]
         layers: list[nn.Module] = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(nn.Linear(a, b))
-            if i < len(sizes) - 2:
-                layers.append(ACTIVATIONS[activation]())
+        with torch.random.fork_rng(devices=[]):  # nn.Linear's default init draws from the global generator
+            for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+                layers.append(nn.Linear(a, b))
+                if i < len(sizes) - 2:
+                    layers.append(ACTIVATIONS[activation]())
         self.net = nn.Sequential(*layers)
         g = torch.Generator().manual_seed(seed)
         for m in self.net:
