@@ -1,0 +1,259 @@
+"""The training dashboard: change a setting, press Train, watch the fields and the losses.
+
+    from pinnkit_widgets import Dashboard
+    dash = Dashboard("burgers", steps=2000)
+    dash.train()        # returns at once when a browser watches; trains to the end headless
+    dash                # the view (Panel)
+
+Views (HoloViews, fed by one ``Pipe``): prediction, reference, |error| and |residual|
+with the collocation points on top (curves for 1D problems), per-term losses (log),
+loss weights per term, per-term gradient norms, step / steps/s / ETA, and a replay
+slider over the snapshots. Updates are pulled by a periodic callback in the UI thread
+(``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
+the snapshots themselves are throttled by the run (≤ 4 Hz and ≤ 5 % of training time).
+"""
+from __future__ import annotations
+
+import holoviews as hv
+import panel as pn
+
+from pinnkit.recipes import RunConfig
+
+from .controls import Controls
+from .live import LiveRun
+from .resources import live_frontend, setup
+from .views import curves_view, field_view, status_text
+
+__all__ = ["Dashboard"]
+
+
+class Dashboard:
+    """A live training dashboard for any zoo problem.
+
+    ``Dashboard(problem, config=None, live=None, period=250, **settings)``: ``settings``
+    are ``RunConfig`` fields (``steps=500``, ``parameters={"nu": 0.01}``...). ``live``
+    overrides :func:`~pinnkit_widgets.resources.live_frontend`.
+    """
+
+    def __init__(self, problem: str = "burgers", config: RunConfig | None = None, *, live: bool | None = None,
+                 period: int = 250, max_rate: float = 4.0, budget: float = 0.05, **settings):
+        setup()
+        base = config or RunConfig(problem=problem)
+        self.config0 = RunConfig(**{**base.to_dict(), "problem": problem if config is None else base.problem,
+                                    **settings})
+        self.live_mode = live_frontend() if live is None else live
+        self.period, self.max_rate, self.budget = period, max_rate, budget
+        self.controls = Controls(self.config0)
+        self.controls.on_change(self._settings_changed)
+        self.pipe = hv.streams.Pipe(data=None)
+        self.run: LiveRun | None = None
+        self.runs: list[LiveRun] = []
+        self._callback = None
+        self._following = True
+        self._busy = False
+
+        self.train_button = pn.widgets.Button(name="▶ Train", button_type="primary", width=90)
+        self.pause_button = pn.widgets.Button(name="⏸ Pause", width=90, disabled=True)
+        self.stop_button = pn.widgets.Button(name="■ Stop", button_type="danger", width=90, disabled=True)
+        self.reset_button = pn.widgets.Button(name="↺ Reset", width=90)
+        self.train_button.on_click(lambda e: self.train())
+        self.pause_button.on_click(lambda e: self.toggle_pause())
+        self.stop_button.on_click(lambda e: self.stop())
+        self.reset_button.on_click(lambda e: self.reset())
+        self.replay = pn.widgets.IntSlider(name="replay: snapshot", start=0, end=1, value=0, width=600,
+                                           disabled=True)
+        self.replay.param.watch(self._replay_moved, "value")
+        self.status = pn.pane.Markdown("", width=900)
+        self.message = pn.pane.Markdown("", width=900)
+
+        names = lambda: self.run.problem.domain.names  # noqa: E731
+
+        def fview(kind):
+            def view(data):
+                snap, run = self._shown()
+                if kind == "reference":
+                    values, log, pts = run.grid.ref, False, None
+                else:
+                    values, log = {"prediction": snap.pred, "|error|": snap.error, "|residual|": snap.residual}[kind], \
+                        kind != "prediction"
+                    pts = snap.points if kind == "|residual|" else None
+                el = field_view(run.grid, values, kind, names(), log=log, points=pts, width=280, height=220)
+                if kind == "prediction" and len(run.grid.shape) == 1 and run.grid.ref is not None:
+                    el = el * hv.Curve((run.grid.axes[0], run.grid.ref), names()[0], "prediction",
+                                       label="reference").opts(line_dash="dashed", color="black")
+                return el
+            return hv.DynamicMap(view, streams=[self.pipe])
+
+        def cview(which):
+            def view(data):
+                snap, run = self._shown()
+                if which == "losses":
+                    return curves_view(run.curves("loss/"), "loss per term", ylabel="loss")
+                if which == "weights":
+                    return curves_view(run.curves("weight/"), "loss weight per term", ylabel="weight")
+                return curves_view(run.grad_norm_curves(), "‖∇θ loss‖ per term", ylabel="gradient norm")
+            return hv.DynamicMap(view, streams=[self.pipe])
+
+        self.reset(build_only=True)
+        self.field_panes = {k: pn.pane.HoloViews(fview(k), linked_axes=False)
+                            for k in ("prediction", "reference", "|error|", "|residual|")}
+        self.curve_panes = {k: pn.pane.HoloViews(cview(k), linked_axes=False)
+                            for k in ("losses", "weights", "gradients")}
+        buttons = pn.Row(self.train_button, self.pause_button, self.stop_button, self.reset_button)
+        self.panel = pn.Row(
+            self.controls.panel,
+            pn.Column(buttons, self.status, pn.Row(*self.field_panes.values()),
+                      pn.Row(*self.curve_panes.values()), self.replay, self.message),
+        )
+        self._refresh_view()
+
+    # -- what is shown -----------------------------------------------------------------
+    def _shown(self):
+        run = self.run
+        snaps = run.snapshots
+        i = len(snaps) - 1 if self._following else min(self.replay.value, len(snaps) - 1)
+        return snaps[i], run
+
+    @property
+    def shown(self):
+        """The snapshot on screen (the latest, or the one the replay slider points at)."""
+        return self._shown()[0]
+
+    @property
+    def problem(self):
+        return self.run.problem
+
+    @property
+    def history(self):
+        return self.run.history if self.run is not None else None
+
+    def _refresh_view(self):
+        run = self.run
+        n = len(run.snapshots)
+        self._busy = True
+        try:
+            self.replay.end = max(1, n - 1)
+            self.replay.disabled = n < 2
+            if self._following:
+                self.replay.value = n - 1
+        finally:
+            self._busy = False
+        snap = self.shown
+        self.replay.name = f"replay: snapshot {min(self.replay.value, n - 1)} (step {snap.step})"
+        self.status.object = status_text(run.problem, run.progress(), snap, run.history,
+                                         label=f"{run.problem.name} {self._param_text(run)}")
+        self.pipe.send(snap.step)
+
+    @staticmethod
+    def _param_text(run):
+        return ", ".join(f"{k} = {v:.4g}" for k, v in run.problem.values.items())
+
+    def refresh(self) -> None:
+        """Pull the latest snapshot into the views (the periodic callback calls this)."""
+        run = self.run
+        self._refresh_view()
+        if run.thread is not None and not run.running:
+            self._finished()
+
+    # -- actions -----------------------------------------------------------------------
+    def train(self, wait: bool | None = None) -> "Dashboard":
+        """Train the current settings. ``wait`` (default: no live front end) blocks until done."""
+        if self.run is not None and self.run.running:
+            return self
+        wait = (not self.live_mode) if wait is None else wait
+        self.message.object = ""
+        try:
+            self.run = LiveRun(self.controls.config(), max_rate=self.max_rate, budget=self.budget)
+        except (ValueError, TypeError) as e:
+            self.message.object = f"**Cannot build this run:** {e}"
+            return self
+        self.runs.append(self.run)
+        self._following = True
+        self.controls.disable(True)
+        self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = True, False, False
+        self.run.start()
+        if wait:
+            self.run.thread.join()
+            self.refresh()
+        else:
+            self._callback = pn.state.add_periodic_callback(self.refresh, period=self.period)
+        return self
+
+    def stop(self) -> None:
+        if self.run is not None:
+            self.run.stop()
+
+    def toggle_pause(self) -> None:
+        run = self.run
+        if run is None or not run.running:
+            return
+        if run.pause_event.is_set():
+            run.resume()
+            self.pause_button.name = "⏸ Pause"
+        else:
+            run.pause()
+            self.pause_button.name = "▶ Resume"
+
+    def reset(self, build_only: bool = False) -> None:
+        """Stop any run and show the untrained model for the current settings."""
+        if self.run is not None and self.run.running:
+            self.run.stop()
+            self.run.thread.join()
+        try:
+            self.run = LiveRun(self.controls.config(), max_rate=self.max_rate, budget=self.budget)
+        except (ValueError, TypeError) as e:
+            self.message.object = f"**Cannot build this run:** {e}"
+            return
+        self._following = True
+        if not build_only:
+            self._finished(final=False)
+            self._refresh_view()
+
+    def wait(self, timeout: float | None = None) -> "Dashboard":
+        """Block until the current run ends, then show its final state."""
+        if self.run is not None:
+            self.run.join(timeout)
+        self.refresh()
+        return self
+
+    def _finished(self, final: bool = True):
+        if self._callback is not None:
+            self._callback.stop()
+            self._callback = None
+        self.controls.disable(False)
+        self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = False, True, True
+        self.pause_button.name = "⏸ Pause"
+        run = self.run
+        if final and run.error is not None:
+            self.message.object = f"**Training failed:** `{run.error!r}`"
+        elif final and run.history is not None:
+            f = run.history.final
+            bits = [f"status **{run.history.status}** {run.history.message}",
+                    f"{int(f.get('step', 0))} steps in {f.get('time', 0):.1f} s"]
+            if "metric/rel_l2" in f:
+                bits.append(f"relative L2 {f['metric/rel_l2']:.3e} (test grid)")
+            if run.stop_latency is not None:
+                bits.append(f"stopped {run.stop_latency * 1000:.0f} ms after Stop")
+            bits.append(f"live views cost {100 * run.overhead:.1f} % of training time")
+            self.message.object = " · ".join(bits)
+
+    def _settings_changed(self, what: str):
+        if self.run is not None and self.run.running:
+            return
+        if what in ("problem", "parameter") or self.run is None or not self.run.snapshots[-1].step:
+            self.reset()
+
+    def _replay_moved(self, event):
+        if self._busy:
+            return
+        self._following = event.new >= len(self.run.snapshots) - 1
+        snap = self.shown
+        self.replay.name = f"replay: snapshot {event.new} (step {snap.step})"
+        self.pipe.send(snap.step)
+
+    # -- display -----------------------------------------------------------------------
+    def servable(self, title: str = "pinnkit dashboard"):
+        return self.panel.servable(title=title)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.panel._repr_mimebundle_(include, exclude)

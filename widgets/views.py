@@ -1,0 +1,129 @@
+"""Pure plotting functions: a :class:`~pinnkit_widgets.live.Snapshot` (or curves) in,
+HoloViews elements out. The dashboard wires them to ``Pipe`` streams; tests call them
+directly.
+
+Orientation: for an ``("x", "t")`` problem heat maps show t across and x up, like
+:func:`pinnkit.diagnostics.plot_fields`.
+"""
+from __future__ import annotations
+
+import math
+
+import holoviews as hv
+import numpy as np
+
+__all__ = ["field_view", "fields_row", "curves_view", "status_text", "error_thumbnail", "sweep_view"]
+
+_TERM_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def _log_limits(values, floor=1e-12):
+    v = np.asarray([x for x in np.ravel(values) if np.isfinite(x) and x > 0])
+    if v.size == 0:
+        return (1e-3, 1.0)
+    lo, hi = max(v.min(), floor), max(v.max(), floor * 10)
+    return (10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi) + 1e-9))
+
+
+def field_view(grid, values, label: str, names, *, log: bool = False, points=None, clim=None,
+               width: int = 300, height: int = 220, cmap: str | None = None):
+    """Heat map over the two coordinates (second one across), or a curve for 1D problems.
+
+    ``values``: ``(N,)`` on ``grid`` (a :class:`~pinnkit_widgets.live.Grid`);
+    ``points``: optional ``(M, d)`` collocation points drawn on top.
+    """
+    if values is None:
+        return hv.Text(0, 0, f"{label}: no reference").opts(width=width, height=height, title=label)
+    z = np.asarray(values, float).reshape(grid.shape)
+    if len(grid.shape) == 1:
+        x = grid.axes[0]
+        y = np.maximum(z, 1e-16) if log else z
+        el = hv.Curve((x, y), names[0], label).opts(logy=log, width=width, height=height, title=label,
+                                                     framewise=True, line_width=1.5,
+                                                     ylim=_log_limits(y) if log else (None, None))
+        if points is not None and len(points):
+            base = _log_limits(y)[0] if log else float(np.nanmin(y))
+            el = el * hv.Scatter((points[:, 0], np.full(len(points), base)), names[0], label).opts(
+                color="black", size=3, alpha=0.5)
+        return el
+    if len(grid.shape) != 2:
+        return hv.Text(0, 0, f"{label}: {len(grid.shape)}D field not shown").opts(width=width, height=height)
+    a0, a1 = grid.axes[0], grid.axes[1]
+    if log:
+        z = np.log10(np.maximum(z, 1e-12))
+        label_z = f"log10 {label}"
+    else:
+        label_z = label
+    img = hv.Image((a1, a0, z), [names[1], names[0]], label_z).opts(
+        cmap=cmap or ("viridis" if log else "RdBu_r"), colorbar=True, width=width, height=height,
+        title=label, framewise=True, tools=["hover"], clim=clim if clim is not None else (np.nan, np.nan))
+    if points is not None and len(points):
+        img = img * hv.Points((points[:, 1], points[:, 0]), [names[1], names[0]]).opts(
+            color="white", line_color="black", size=3, alpha=0.6)
+    return img
+
+
+def fields_row(snap, grid, names, *, reference: bool = True, points: bool = True, width: int = 300, clim=None):
+    """prediction (with the reference dashed for 1D) | reference | |error| | |residual| with points."""
+    pred = field_view(grid, snap.pred, "prediction", names, width=width, clim=clim)
+    if len(grid.shape) == 1 and grid.ref is not None:
+        pred = pred * hv.Curve((grid.axes[0], grid.ref), names[0], "prediction", label="reference").opts(
+            line_dash="dashed", color="black")
+    panels = [pred]
+    if reference and len(grid.shape) == 2 and grid.ref is not None:
+        panels.append(field_view(grid, grid.ref, "reference", names, width=width, clim=clim))
+    panels.append(field_view(grid, snap.error, "|error|", names, log=True, width=width))
+    panels.append(field_view(grid, snap.residual, "|residual|", names, log=True, width=width,
+                             points=snap.points if points else None))
+    return hv.Layout(panels).cols(len(panels)).opts(shared_axes=False)
+
+
+def curves_view(curves: dict, title: str, *, logy: bool = True, width: int = 330, height: int = 230,
+                ylabel: str = "", dash: str = "solid", colors=None):
+    """One curve per named term: ``curves = {term: (steps, values)}``."""
+    colors = colors or {}
+    elements = []
+    allv = []
+    for i, (name, (s, v)) in enumerate(curves.items()):
+        v = np.asarray(v, float)
+        if logy:
+            v = np.where(v > 0, v, np.nan)
+        allv.append(v)
+        elements.append(hv.Curve((s, v), "step", ylabel or "value", label=name).opts(
+            color=colors.get(name, _TERM_COLORS[i % len(_TERM_COLORS)]), line_dash=dash, line_width=1.5))
+    if not elements:
+        elements = [hv.Curve(([0], [1.0]), "step", ylabel or "value").opts(alpha=0)]
+    lim = _log_limits(np.concatenate(allv) if allv else [1.0]) if logy else (None, None)
+    return hv.Overlay(elements).opts(title=title, logy=logy, width=width, height=height, framewise=True,
+                                     ylim=lim, legend_position="top_right", show_legend=True)
+
+
+def status_text(problem, progress: dict, snap, history=None, label: str = "") -> str:
+    """A Markdown line: step / total, steps/s, ETA, current relative L2, run status."""
+    parts = [f"**{label or problem.name}** step {progress['step']} / {progress['total']}",
+             f"{progress['steps_per_s']:.1f} steps/s", f"ETA {progress['eta']:.0f} s"]
+    if snap is not None and snap.rel_l2 is not None:
+        parts.append(f"rel L2 (coarse grid) {snap.rel_l2:.3e}")
+    if history is not None and history.status != "running":
+        final = history.final.get("metric/rel_l2")
+        parts.append(f"status: {history.status}" + (f", final rel L2 {final:.3e}" if final is not None else ""))
+    return " · ".join(parts)
+
+
+def error_thumbnail(grid, error, names, title: str, width: int = 170, height: int = 130):
+    """A small |error| map (log colour) for the parameter explorer."""
+    return field_view(grid, error, "|error|", names, log=True, width=width, height=height).opts(
+        title=title, colorbar=False, toolbar=None, xaxis=None, yaxis=None) if len(grid.shape) == 2 else \
+        field_view(grid, error, "|error|", names, log=True, width=width, height=height).opts(title=title, toolbar=None)
+
+
+def sweep_view(parameter: str, values, errors, width: int = 420, height: int = 260, logx: bool = False):
+    """Final relative L2 error against the swept parameter (log y)."""
+    pts = [(v, e) for v, e in zip(values, errors) if e is not None and np.isfinite(e)]
+    if not pts:
+        pts = [(values[0] if len(values) else 0.0, np.nan)]
+    xs, ys = zip(*pts)
+    curve = hv.Curve((xs, ys), parameter, "relative L2")
+    return (curve * hv.Scatter((xs, ys), parameter, "relative L2").opts(size=8, color="#d62728")).opts(
+        hv.opts.Curve(logy=True, logx=logx, width=width, height=height, framewise=True, ylim=_log_limits(ys),
+                      title=f"error vs {parameter}"))
