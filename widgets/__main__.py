@@ -1,0 +1,3 @@
+from .apps import main
+
+main()

@@ -1,0 +1,161 @@
+"""Compare mode: two configurations of the same problem trained side by side.
+
+    cmp = Compare(RunConfig(problem="convection", parameters={"beta": 30}, steps=1000),
+                  a={"sampler": "sobol"}, b={"hard": True})
+    cmp.train(); cmp
+
+Both runs share the problem and its parameters (one set of sliders); each column has its
+own settings. Fields use the same colour range on both sides, the loss curves share one
+plot (A solid, B dashed), and a table gives the final numbers.
+"""
+from __future__ import annotations
+
+import holoviews as hv
+import panel as pn
+
+from pinnkit.recipes import RunConfig
+
+from .controls import Controls
+from .live import LiveRun
+from .resources import live_frontend, setup
+from .views import curves_view, field_view
+
+__all__ = ["Compare"]
+
+
+class Compare:
+    """Train configuration A (``base`` updated by ``a``) and B (``base`` updated by ``b``)."""
+
+    def __init__(self, base: RunConfig | None = None, a: dict | None = None, b: dict | None = None, *,
+                 live: bool | None = None, period: int = 300, labels=("A", "B")):
+        setup()
+        base = base or RunConfig(problem="convection", parameters={"beta": 30.0}, steps=300, num_points=1000)
+        self.labels = labels
+        self.configs = [RunConfig(**{**base.to_dict(), **(a or {})}), RunConfig(**{**base.to_dict(), **(b or {})})]
+        self.live_mode = live_frontend() if live is None else live
+        self.period = period
+        self.shared = Controls(base, title="Problem")
+        self.sides = [Controls(c, problem_widgets=False, title=f"{lab}") for c, lab in zip(self.configs, labels)]
+        self.shared.on_change(lambda what: self.reset() if what in ("problem", "parameter") else None)
+        self.runs: list[LiveRun] = []
+        self._callback = None
+        self.pipe = hv.streams.Pipe(data=None)
+        self.train_button = pn.widgets.Button(name="▶ Train both", button_type="primary", width=110)
+        self.stop_button = pn.widgets.Button(name="■ Stop", button_type="danger", width=90, disabled=True)
+        self.train_button.on_click(lambda e: self.train())
+        self.stop_button.on_click(lambda e: self.stop())
+        self.table = pn.pane.Markdown("", width=700)
+        self.reset()
+
+        def side(i, kind):
+            def view(data):
+                run = self.runs[i]
+                snap = run.snapshots[-1]
+                values = snap.pred if kind == "prediction" else snap.error
+                clim = self._clim(kind)
+                return field_view(run.grid, values, f"{self.labels[i]}: {kind}", run.problem.domain.names,
+                                  log=kind != "prediction", clim=clim, width=300, height=220)
+            return pn.pane.HoloViews(hv.DynamicMap(view, streams=[self.pipe]), linked_axes=False)
+
+        def losses(data):
+            overlays = [curves_view({f"{lab} {k}": v for k, v in run.curves("loss/").items()}, "loss per term",
+                                    dash=dash, width=520, height=260)
+                        for run, lab, dash in zip(self.runs, self.labels, ("solid", "dashed"))]
+            return (overlays[0] * overlays[1]).opts(title="loss per term (A solid, B dashed)")
+
+        self.views = pn.Column(
+            pn.Row(side(0, "prediction"), side(0, "|error|")),
+            pn.Row(side(1, "prediction"), side(1, "|error|")),
+            pn.pane.HoloViews(hv.DynamicMap(losses, streams=[self.pipe]), linked_axes=False))
+        self.panel = pn.Row(pn.Column(self.shared.panel, width=310),
+                            pn.Column(pn.Row(self.train_button, self.stop_button), self.table, self.views),
+                            *[pn.Column(s.panel, width=310) for s in self.sides])
+        self.refresh()
+
+    def _clim(self, kind):
+        import numpy as np
+
+        vals = [getattr(r.snapshots[-1], "pred" if kind == "prediction" else "error") for r in self.runs]
+        vals = [v for v in vals if v is not None]
+        if not vals:
+            return None
+        if kind == "prediction":
+            return (float(min(v.min() for v in vals)), float(max(v.max() for v in vals)))
+        hi = max(float(np.log10(max(v.max(), 1e-12))) for v in vals)
+        return (hi - 4, hi)
+
+    def config(self, i: int) -> RunConfig:
+        """Side ``i``'s settings with the shared problem and parameters."""
+        c = self.sides[i].config()
+        return RunConfig(**{**c.to_dict(), "problem": self.shared.problem.value,
+                            "parameters": self.shared.parameter_values()})
+
+    def reset(self) -> None:
+        self.stop()
+        for r in self.runs:
+            if r.thread is not None:
+                r.thread.join()
+        self.runs = [LiveRun(self.config(i), gradient_norms=False) for i in range(2)]
+        if hasattr(self, "views"):
+            self.refresh()
+
+    def train(self, wait: bool | None = None) -> "Compare":
+        if any(r.running for r in self.runs):
+            return self
+        self.runs = [LiveRun(self.config(i), gradient_norms=False) for i in range(2)]
+        for r in self.runs:
+            r.start()
+        self.train_button.disabled, self.stop_button.disabled = True, False
+        wait = (not self.live_mode) if wait is None else wait
+        if wait:
+            for r in self.runs:
+                r.thread.join()
+            self.refresh()
+        else:
+            self._callback = pn.state.add_periodic_callback(self.refresh, period=self.period)
+        return self
+
+    def stop(self) -> None:
+        for r in getattr(self, "runs", []):
+            r.stop()
+
+    def wait(self) -> "Compare":
+        for r in self.runs:
+            if r.thread is not None:
+                r.thread.join()
+        self.refresh()
+        return self
+
+    def final(self) -> list[dict]:
+        """Final numbers of both runs (``label``, ``rel_l2``, ``loss``, ``steps``, ``seconds``)."""
+        out = []
+        for lab, r in zip(self.labels, self.runs):
+            f = r.history.final if r.history is not None else {}
+            out.append({"label": lab, "rel_l2": f.get("metric/rel_l2", r.snapshots[-1].rel_l2),
+                        "loss": f.get("loss"), "steps": int(f.get("step", r.progress()["step"])),
+                        "seconds": f.get("time"), "status": r.history.status if r.history else "not trained"})
+        return out
+
+    def refresh(self) -> None:
+        fmt = lambda v: "—" if v is None else (f"{v:.3e}" if isinstance(v, float) else str(v))  # noqa: E731
+        rows = ["| run | settings | rel L2 | loss | steps | s | status |", "|---|---|---|---|---|---|---|"]
+        cfgs = [r.config.to_dict() for r in self.runs]
+        for i, f in enumerate(self.final()):
+            diff = {k: v for k, v in cfgs[i].items() if k != "parameters"
+                    and v != cfgs[1 - i].get(k)} or {"same": "as the other"}
+            s = ", ".join(f"{k}={v}" for k, v in diff.items())
+            rows.append(f"| {f['label']} | {s} | {fmt(f['rel_l2'])} | {fmt(f['loss'])} | {f['steps']} | "
+                        f"{fmt(f['seconds'])} | {f['status']} |")
+        self.table.object = "\n".join(rows)
+        self.pipe.send(None)
+        if not any(r.running for r in self.runs) and any(r.thread is not None for r in self.runs):
+            if self._callback is not None:
+                self._callback.stop()
+                self._callback = None
+            self.train_button.disabled, self.stop_button.disabled = False, True
+
+    def servable(self, title: str = "pinnkit compare"):
+        return self.panel.servable(title=title)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.panel._repr_mimebundle_(include, exclude)
