@@ -89,6 +89,8 @@ class Checkpoint(Callback):
     """Every ``every`` steps, atomically write ``folder/model.pt`` and ``history.json``."""
 
     def __init__(self, folder, every: int = 1000):
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"checkpoint every must be an integer >= 1; got {every!r}")
         self.folder, self.every = Path(folder), every
 
     def _save(self, state):

@@ -234,7 +234,8 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
 
                     lbfgs_state = opt.state[opt._params[0]]
                     iters_before = lbfgs_state.get("n_iter", 0)
-                    loss = opt.step(closure)
+                    before = [p.detach().clone() for p in trainable]
+                    loss = opt.step(closure)  # the loss of `before`: L-BFGS has moved the parameters since
                     state.losses = lbfgs_losses
                     loss_value = float(loss.detach())
                     # torch's L-BFGS returns without iterating once the gradient is below tolerance_grad
@@ -266,6 +267,10 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
                 with torch.no_grad():
                     for p, g in zip(trainable, good):
                         g.copy_(p)
+                if spec.uses_closure:  # the finite loss belongs to the parameters before this step's update
+                    with torch.no_grad():
+                        for g, b in zip(good, before):
+                            g.copy_(b)
                 if not spec.uses_closure:
                     opt.step()
                     if sched is not None:
