@@ -3,16 +3,22 @@
 Shapes: ``x`` is ``(N, d)`` with ``requires_grad``; ``u`` is ``(N, 1)`` (one output
 column) computed from ``x``. Every derivative returned is ``(N, 1)``.
 
-The engine is reverse-mode autograd with ``create_graph=True`` so that derivatives can
-be differentiated again (for higher orders and for the training gradient). First
+By default derivatives are taken in reverse mode with ``create_graph=True`` so that they
+can be differentiated again (for higher orders and for the training gradient). First
 derivatives are computed once for all coordinates with a single ``autograd.grad`` call
 and reused by every higher derivative that starts from them.
+
+When ``u`` carries a jet computed in the forward pass for this very ``x`` (the
+``"taylor"`` engines of :mod:`pinnkit.problems.engines`), first and second derivatives
+are read from the jet instead; everything else still goes through reverse mode.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
 import torch
+
+from .engines import jet_of
 
 __all__ = ["gradient", "partial", "laplacian", "Derivatives"]
 
@@ -37,6 +43,9 @@ def gradient(u: torch.Tensor, x: torch.Tensor, *, constant_ok: bool = False) -> 
     is a constant that autograd no longer connects to ``x``.
     """
     _check(u, x)
+    jet = jet_of(u, x)
+    if jet is not None:
+        return jet.gradient()
     if not u.requires_grad:
         if constant_ok and torch.is_grad_enabled():
             return torch.zeros_like(x)
@@ -115,6 +124,12 @@ class Derivatives:
         key = (id(u), spec)
         if key in self._cache:
             return self._cache[key]
+        jet = jet_of(u, self.x) if len(spec) <= 2 else None
+        if jet is not None:
+            out = jet.get(tuple(self._axis(c) for c in spec))
+            if out is not None:
+                self._cache[key] = out
+                return out
         base = self(u, spec[:-1])
         gkey = (id(u), spec[:-1])
         if gkey not in self._grads:

@@ -14,6 +14,7 @@ from torch import nn
 from ..balancing import Balancer, Context, Static
 from ..losses import ResidualLoss, loss_terms, mean_square, pointwise_residual
 from ..optim import OptimizerSpec, as_plan
+from ..problems.engines import Engine, get_engine
 from ..problems.problem import Problem
 from ..sampling import Sampler, Uniform
 from .callbacks import Callback
@@ -83,6 +84,7 @@ def train(
     threads: int | None = None,
     progress: bool = True,
     on_divergence: str = "stop",
+    engine: str | Engine | None = None,
 ) -> History:
     """Train ``model`` on ``problem`` and return its :class:`History`.
 
@@ -104,6 +106,9 @@ def train(
     - ``on_divergence``: ``"stop"`` keeps the last parameters with a finite loss, records
       ``status="diverged"`` and warns; ``"raise"`` does the same then raises
       :class:`Divergence`.
+    - ``engine``: how input derivatives are computed (:mod:`pinnkit.problems.engines`:
+      ``"autograd"``, ``"taylor"``, ``"taylor-compiled"`` or an :class:`Engine`); default
+      :data:`~pinnkit.problems.engines.DEFAULT_ENGINE`. Engines agree to round-off.
 
     The model is trained in place (converted to ``dtype``).
     """
@@ -128,7 +133,7 @@ def train(
     try:
         return _run(problem, model, sampler or Uniform(2000), balancer or Static({}), plan, total,
                     condition_points, callbacks, metrics, eval_every, log_every, residual_loss,
-                    combine, int(seed), dtype, progress, on_divergence)
+                    combine, int(seed), dtype, progress, on_divergence, get_engine(engine))
     finally:
         torch.set_num_threads(old_threads)
 
@@ -158,7 +163,7 @@ def _condition_points(problem, model, condition_points, rng, dtype):
 
 
 def _run(problem, model, sampler, balancer, plan, total, condition_points, callbacks, metrics,
-         eval_every, log_every, residual_loss, combine, seed, dtype, progress, on_divergence):
+         eval_every, log_every, residual_loss, combine, seed, dtype, progress, on_divergence, engine):
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     model.to(dtype)
@@ -180,8 +185,10 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
     state.weights = {n: 1.0 for n in names}
     good = [p.detach().clone() for p in trainable]
 
+    residual_model = engine.wrap(model)
+
     def evaluate_losses():
-        terms = loss_terms(problem, model, state.points, params, residual_loss)
+        terms = loss_terms(problem, residual_model, state.points, params, residual_loss)
         return terms
 
     def log(extra=None):
@@ -265,8 +272,7 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
                     warnings.warn(f"pinnkit: {history.message}", RuntimeWarning, stacklevel=3)
                     break
                 with torch.no_grad():
-                    for p, g in zip(trainable, good):
-                        g.copy_(p)
+                    torch._foreach_copy_(good, trainable)  # one call instead of one per tensor
                 if spec.uses_closure:  # the finite loss belongs to the parameters before this step's update
                     with torch.no_grad():
                         for g, b in zip(good, before):
