@@ -127,6 +127,13 @@ def test_residual_condition_number_tracks_where_the_residual_sits():
     assert low.residual_condition_number() == pytest.approx(8**4, rel=1e-8)
     assert high.residual_condition_number() == pytest.approx(1.0, rel=1e-8)
     assert low.condition_number() == pytest.approx(high.condition_number(), rel=1e-12)  # A ignores f
+    reused = linearised_operator(poisson_unit([0, 0, 0, 0, 0, 0, 0, 1.0]), SineSeries(8), {"residual": x}, reuse=low)
+    assert np.allclose(reused.energy, high.energy, rtol=1e-10, atol=1e-20)
+    assert reused.residual_condition_number() == pytest.approx(1.0, rel=1e-8)
+    with pytest.raises(ValueError, match="points differ"):
+        linearised_operator(poisson_unit([1.0]), SineSeries(8), {"residual": x[:10]}, reuse=low)
+    with pytest.raises(ValueError, match="share"):
+        low.residual_condition_number(share=0.0)
 
 
 def test_condition_number_leaves_out_the_null_space():

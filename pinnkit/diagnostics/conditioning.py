@@ -127,23 +127,7 @@ def residual_jacobians(problem: Problem, model: nn.Module, points: Mapping[str, 
     default: ``A = JᵀJ`` squares the condition number, so float32 hides everything below
     ~1e-7 of the largest eigenvalue); the caller's model is not changed.
     """
-    params = problem.values if params is None else params
-    model = copy.deepcopy(model).to(dtype)
-    theta = [p for p in model.parameters() if p.requires_grad]
-    if not theta:
-        raise ValueError("the model has no trainable parameters")
-    out = {}
-    for name, x in points.items():
-        x = torch.as_tensor(np.asarray(x.detach() if torch.is_tensor(x) else x), dtype=dtype)
-        if name == "residual":
-            r = problem.pde_residual(model, x.requires_grad_(True), params)
-        elif name in problem.conditions:
-            r = problem.conditions[name].residual(model, x, params)
-        else:
-            raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
-        r = r.reshape(-1)
-        out[name] = (r.detach(), _jacobian(r, theta).detach())
-    return out
+    return _term_residuals(problem, model, points, params, dtype, jacobian=True)
 
 
 def condition_number(eigenvalues: np.ndarray, rtol: float | None = None, size: int | None = None) -> float:
@@ -191,6 +175,7 @@ class LinearisedOperator:
     unreachable: float
     jacobian: np.ndarray
     terms: dict[str, int]
+    left_vectors: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -212,17 +197,25 @@ class LinearisedOperator:
         rtol = (max(self.shape) * np.finfo(np.float64).eps) ** 2 if rtol is None else rtol
         return int(np.sum(lam > rtol * lam[0]))
 
-    def residual_condition_number(self) -> float:
-        """``λ_max / ρ`` with ``ρ = mᵀ(MMᵀ)m / mᵀm`` the Rayleigh quotient of the residual.
+    def residual_condition_number(self, share: float = 0.99) -> float:
+        """``λ_max / λ_j`` where the eigen-directions ``1..j`` carry ``share`` of the loss.
 
-        Plain gradient descent with the largest stable step ``η ~ 1/λ_max`` first reduces
-        the loss at the rate ``2ηρ``: this is the condition number the *current error*
-        sees. ``A`` itself does not depend on the data (for ``−u'' = f`` it is the same
-        for every ``f``); where the residual sits in its spectrum does.
+        ``A`` itself does not depend on the data (for ``−u'' = f`` it is the same matrix
+        for every ``f``); where the residual sits in its spectrum does. Gradient descent
+        with the largest stable step ``η ~ 1/λ_max`` needs about ``λ_max/λ_i`` steps per
+        e-fold of mode ``i``, so removing a fraction ``share`` of the loss takes at least
+        ``~κ_r`` steps: the condition number that the *current error* sees. Infinite when
+        more than ``1 − share`` of the loss lies outside ``range(M)``.
         """
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1]; got {share!r}")
         total = float(self.energy.sum() + self.unreachable)
-        rho = float((self.energy * self.eigenvalues).sum()) / total if total > 0 else math.nan
-        return float(self.eigenvalues[0] / rho) if rho > 0 else math.inf
+        if total == 0:
+            return 1.0
+        j = int(np.searchsorted(np.cumsum(self.energy) / total, share * (1 - 1e-12)))
+        if j >= self.eigenvalues.size or self.eigenvalues[j] <= 0:
+            return math.inf
+        return float(self.eigenvalues[0] / self.eigenvalues[j])
 
     def predicted_loss(self, lr: float, steps: int | Sequence[int]) -> np.ndarray:
         """Loss after ``k`` steps of gradient descent ``θ ← θ − lr ∇L`` on the linearised
@@ -234,7 +227,8 @@ class LinearisedOperator:
 
 def linearised_operator(problem: Problem, model: nn.Module, points: Mapping[str, np.ndarray | torch.Tensor],
                         params: Mapping | None = None, weights: Mapping[str, float] | float = 1.0,
-                        dtype: torch.dtype = torch.float64) -> LinearisedOperator:
+                        dtype: torch.dtype = torch.float64, reuse: LinearisedOperator | None = None
+                        ) -> LinearisedOperator:
     """The matrix ``A`` of De Ryck et al. at the model's current parameters.
 
     ``points`` are the quadrature points per term (``"residual"`` for ``Ω``, condition
@@ -242,7 +236,9 @@ def linearised_operator(problem: Problem, model: nn.Module, points: Mapping[str,
     paper's ``λ`` multiplies every condition term): one number for all conditions, or a
     dict by term name (missing names weigh 1; ``"residual"`` weighs 1 unless named).
     Cost: one backward pass per residual entry (a few seconds for ~10³ points and ~10³
-    parameters on one core).
+    parameters on one core). ``A`` depends on the operator, the model and the points but
+    not on the data (``f``, boundary values): ``reuse`` an operator computed with the same
+    model, points and weights to evaluate only the new residual against its spectrum.
     """
     if not isinstance(weights, Mapping):
         weights = {n: float(weights) for n in points if n != "residual"}
@@ -251,21 +247,51 @@ def linearised_operator(problem: Problem, model: nn.Module, points: Mapping[str,
         raise ValueError(f"weights name terms without points: {sorted(bad)}")
     if any(not (math.isfinite(float(w)) and float(w) >= 0) for w in weights.values()):
         raise ValueError(f"weights must be finite numbers >= 0; got {dict(weights)}")
-    jac = residual_jacobians(problem, model, points, params, dtype)
+    if reuse is not None:
+        if reuse.left_vectors is None:
+            raise ValueError("the operator to reuse was built without its singular vectors")
+        jac = _term_residuals(problem, model, points, params, dtype, jacobian=False)
+    else:
+        jac = residual_jacobians(problem, model, points, params, dtype)
     rows_m, rows_r, sizes = [], [], {}
     for name, (r, J) in jac.items():
-        n_points = len(points[name])
-        s = math.sqrt(float(weights.get(name, 1.0)) / n_points)
-        rows_m.append(s * J.double())
+        s = math.sqrt(float(weights.get(name, 1.0)) / len(points[name]))
         rows_r.append(s * r.double())
         sizes[name] = r.numel()
-    M = torch.cat(rows_m).numpy()
+        if J is not None:
+            rows_m.append(s * J.double())
     m = torch.cat(rows_r).numpy()
-    U, sv, _ = np.linalg.svd(M, full_matrices=False)
-    proj = U.T @ m
-    energy = proj**2
+    if reuse is not None:
+        if sizes != reuse.terms:
+            raise ValueError(f"points differ from those of the reused operator: {sizes} vs {reuse.terms}")
+        M, U, sv = reuse.jacobian, reuse.left_vectors, np.sqrt(reuse.eigenvalues)
+    else:
+        M = torch.cat(rows_m).numpy()
+        U, sv, _ = np.linalg.svd(M, full_matrices=False)
+    energy = (U.T @ m) ** 2
     unreachable = max(float(m @ m - energy.sum()), 0.0)
-    return LinearisedOperator(eigenvalues=sv**2, energy=energy, unreachable=unreachable, jacobian=M, terms=sizes)
+    return LinearisedOperator(eigenvalues=sv**2, energy=energy, unreachable=unreachable, jacobian=M, terms=sizes,
+                              left_vectors=U)
+
+
+def _term_residuals(problem, model, points, params, dtype, jacobian: bool):
+    params = problem.values if params is None else params
+    model = copy.deepcopy(model).to(dtype)
+    theta = [p for p in model.parameters() if p.requires_grad]
+    if jacobian and not theta:
+        raise ValueError("the model has no trainable parameters")
+    out = {}
+    for name, x in points.items():
+        x = torch.as_tensor(np.asarray(x.detach() if torch.is_tensor(x) else x), dtype=dtype)
+        if name == "residual":
+            r = problem.pde_residual(model, x.requires_grad_(True), params)
+        elif name in problem.conditions:
+            r = problem.conditions[name].residual(model, x, params)
+        else:
+            raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
+        r = r.reshape(-1)
+        out[name] = (r.detach(), _jacobian(r, theta).detach() if jacobian else None)
+    return out
 
 
 # ------------------------------------------------------------------ the paper's example
