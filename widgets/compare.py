@@ -40,8 +40,8 @@ class Compare:
         self.runs: list[LiveRun] = []
         self._callback = None
         self.pipe = hv.streams.Pipe(data=None)
-        self.train_button = pn.widgets.Button(name="▶ Train both", button_type="primary", width=110)
-        self.stop_button = pn.widgets.Button(name="■ Stop", button_type="danger", width=90, disabled=True)
+        self.train_button = pn.widgets.Button(label="▶ Train both", color="primary", width=110)
+        self.stop_button = pn.widgets.Button(label="■ Stop", color="danger", width=90, disabled=True)
         self.train_button.on_click(lambda e: self.train())
         self.stop_button.on_click(lambda e: self.stop())
         self.table = pn.pane.Markdown("", width=700)

@@ -60,11 +60,11 @@ class ParameterSlider:
         label = f"{name} — {parameter.doc}" if parameter.doc else name
         if parameter.log:
             lo, hi = math.log10(parameter.low), math.log10(parameter.high)
-            self.widget = pn.widgets.FloatSlider(name=label + " (log scale)", start=lo, end=hi,
+            self.widget = pn.widgets.FloatSlider(label=label + " (log scale)", start=lo, end=hi,
                                                  step=(hi - lo) / 200, value=math.log10(v), format=_POW10)
         else:
             step = (parameter.high - parameter.low) / 200
-            self.widget = pn.widgets.FloatSlider(name=label, start=parameter.low, end=parameter.high,
+            self.widget = pn.widgets.FloatSlider(label=label, start=parameter.low, end=parameter.high,
                                                  step=step, value=v)
 
     @property
@@ -91,26 +91,26 @@ class Controls:
         problems = available_problems()
         if config.problem not in problems:
             problems.append(config.problem)
-        self.problem = pn.widgets.Select(name="problem", options=problems, value=config.problem)
-        self.width = pn.widgets.IntSlider(name="width", start=4, end=128, step=4, value=config.width)
-        self.depth = pn.widgets.IntSlider(name="hidden layers", start=1, end=8, value=config.depth)
-        self.activation = pn.widgets.Select(name="activation", options=list(ACTIVATIONS), value=config.activation)
-        self.optimizer = pn.widgets.Select(name="optimizer", options=list(OPTIMIZERS), value=config.optimizer)
+        self.problem = pn.widgets.Select(label="problem", options=problems, value=config.problem)
+        self.width = pn.widgets.IntSlider(label="width", start=4, end=128, step=4, value=config.width)
+        self.depth = pn.widgets.IntSlider(label="hidden layers", start=1, end=8, value=config.depth)
+        self.activation = pn.widgets.Select(label="activation", options=list(ACTIVATIONS), value=config.activation)
+        self.optimizer = pn.widgets.Select(label="optimizer", options=list(OPTIMIZERS), value=config.optimizer)
         lr = config.lr if config.lr is not None else (1.0 if config.optimizer == "lbfgs" else 1e-3)
-        self.lr = pn.widgets.FloatSlider(name="learning rate (log scale)", start=-5, end=0.5, step=0.05,
+        self.lr = pn.widgets.FloatSlider(label="learning rate (log scale)", start=-5, end=0.5, step=0.05,
                                          value=math.log10(lr), format=_POW10)
-        self.sampler = pn.widgets.Select(name="sampler", options=list(SAMPLERS), value=config.sampler)
-        self.num_points = pn.widgets.IntSlider(name="collocation points", start=100, end=20000, step=100,
+        self.sampler = pn.widgets.Select(label="sampler", options=list(SAMPLERS), value=config.sampler)
+        self.num_points = pn.widgets.IntSlider(label="collocation points", start=100, end=20000, step=100,
                                                value=config.num_points)
-        self.resample_every = pn.widgets.IntSlider(name="resample every (0 = never)", start=0, end=2000, step=50,
+        self.resample_every = pn.widgets.IntSlider(label="resample every (0 = never)", start=0, end=2000, step=50,
                                                    value=config.resample_every or 0)
         bal = usable_balancers()
-        self.balancer = pn.widgets.Select(name="loss balancer", options=bal,
+        self.balancer = pn.widgets.Select(label="loss balancer", options=bal,
                                           value=config.balancer if config.balancer in bal else bal[0])
-        self.steps = pn.widgets.IntInput(name="steps", start=1, end=1_000_000, step=100, value=config.steps)
-        self.seed = pn.widgets.IntInput(name="seed", start=0, end=2**31 - 1, value=config.seed)
-        self.dtype = pn.widgets.RadioButtonGroup(name="precision", options=["float32", "float64"], value=config.dtype)
-        self.hard = pn.widgets.Checkbox(name="hard constraints", value=config.hard)
+        self.steps = pn.widgets.IntInput(label="steps", start=1, end=1_000_000, step=100, value=config.steps)
+        self.seed = pn.widgets.IntInput(label="seed", start=0, end=2**31 - 1, value=config.seed)
+        self.dtype = pn.widgets.RadioButtonGroup(label="precision", options=["float32", "float64"], value=config.dtype)
+        self.hard = pn.widgets.Checkbox(label="hard constraints", value=config.hard)
         self.parameters: dict[str, ParameterSlider] = {}
         self.parameter_box = pn.Column()
         self.problem_widgets = problem_widgets

@@ -52,15 +52,15 @@ class Dashboard:
         self._following = True
         self._busy = False
 
-        self.train_button = pn.widgets.Button(name="▶ Train", button_type="primary", width=90)
-        self.pause_button = pn.widgets.Button(name="⏸ Pause", width=90, disabled=True)
-        self.stop_button = pn.widgets.Button(name="■ Stop", button_type="danger", width=90, disabled=True)
-        self.reset_button = pn.widgets.Button(name="↺ Reset", width=90)
+        self.train_button = pn.widgets.Button(label="▶ Train", color="primary", width=90)
+        self.pause_button = pn.widgets.Button(label="⏸ Pause", width=90, disabled=True)
+        self.stop_button = pn.widgets.Button(label="■ Stop", color="danger", width=90, disabled=True)
+        self.reset_button = pn.widgets.Button(label="↺ Reset", width=90)
         self.train_button.on_click(lambda e: self.train())
         self.pause_button.on_click(lambda e: self.toggle_pause())
         self.stop_button.on_click(lambda e: self.stop())
         self.reset_button.on_click(lambda e: self.reset())
-        self.replay = pn.widgets.IntSlider(name="replay: snapshot", start=0, end=1, value=0, width=600,
+        self.replay = pn.widgets.IntSlider(label="replay: snapshot", start=0, end=1, value=0, width=600,
                                            disabled=True)
         self.replay.param.watch(self._replay_moved, "value")
         self.status = pn.pane.Markdown("", width=900)
@@ -139,7 +139,7 @@ class Dashboard:
         finally:
             self._busy = False
         snap = self.shown
-        self.replay.name = f"replay: snapshot {min(self.replay.value, n - 1)} (step {snap.step})"
+        self.replay.label = f"replay: snapshot {min(self.replay.value, n - 1)} (step {snap.step})"
         self.status.object = status_text(run.problem, run.progress(), snap, run.history,
                                          label=f"{run.problem.name} {self._param_text(run)}")
         self.pipe.send(snap.step)
@@ -189,10 +189,10 @@ class Dashboard:
             return
         if run.pause_event.is_set():
             run.resume()
-            self.pause_button.name = "⏸ Pause"
+            self.pause_button.label = "⏸ Pause"
         else:
             run.pause()
-            self.pause_button.name = "▶ Resume"
+            self.pause_button.label = "▶ Resume"
 
     def reset(self, build_only: bool = False) -> None:
         """Stop any run and show the untrained model for the current settings."""
@@ -222,7 +222,7 @@ class Dashboard:
             self._callback = None
         self.controls.disable(False)
         self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = False, True, True
-        self.pause_button.name = "⏸ Pause"
+        self.pause_button.label = "⏸ Pause"
         run = self.run
         if final and run.error is not None:
             self.message.object = f"**Training failed:** `{run.error!r}`"
@@ -248,7 +248,7 @@ class Dashboard:
             return
         self._following = event.new >= len(self.run.snapshots) - 1
         snap = self.shown
-        self.replay.name = f"replay: snapshot {event.new} (step {snap.step})"
+        self.replay.label = f"replay: snapshot {event.new} (step {snap.step})"
         self.pipe.send(snap.step)
 
     # -- display -----------------------------------------------------------------------

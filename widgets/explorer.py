@@ -111,10 +111,10 @@ class Explorer:
         self.controls = Controls(self.config, title="Run settings")
         self.controls.parameters.pop(self.parameter).widget.visible = False
         self.controls.problem.disabled = True
-        self.values = pn.widgets.TextInput(name=f"{self.parameter} values (numbers, comma separated)",
+        self.values = pn.widgets.TextInput(label=f"{self.parameter} values (numbers, comma separated)",
                                            value=", ".join(f"{v:g}" for v in values), width=300)
-        self.sweep_button = pn.widgets.Button(name="▶ Sweep", button_type="primary", width=90)
-        self.stop_button = pn.widgets.Button(name="■ Stop", button_type="danger", width=90, disabled=True)
+        self.sweep_button = pn.widgets.Button(label="▶ Sweep", color="primary", width=90)
+        self.stop_button = pn.widgets.Button(label="■ Stop", color="danger", width=90, disabled=True)
         self.sweep_button.on_click(lambda e: self.sweep())
         self.stop_button.on_click(lambda e: self.stop())
         self.status = pn.pane.Markdown("", width=700)

@@ -110,16 +110,18 @@ class LiveRun:
     - ``start()`` trains in a daemon thread; ``run()`` trains in the calling thread.
     - ``stop()`` sets the Stop event (``stop_latency`` then measures how long the thread
       took to finish, in seconds); ``pause()`` / ``resume()``.
+    - ``max_rate`` (Hz) and ``budget`` (fraction of training time; ``None``: no limit)
+      throttle the snapshots.
     - ``snapshots``: list of :class:`Snapshot` (at most ``keep``; older ones thinned by
       dropping every other one, the first and the latest always kept).
     - ``history``: the trainer's :class:`pinnkit.History` (live while training).
     """
 
-    def __init__(self, config: RunConfig | dict, *, max_rate: float = 4.0, budget: float = 0.05,
+    def __init__(self, config: RunConfig | dict, *, max_rate: float = 4.0, budget: float | None = 0.05,
                  grid_points: int = 64, show_points: int = 600, keep: int = 240, gradient_norms: bool = True):
         self.config = RunConfig.from_dict(config) if isinstance(config, dict) else config
-        if not (max_rate > 0 and 0 < budget <= 1):
-            raise ValueError(f"max_rate must be > 0 and budget in (0, 1]; got {max_rate}, {budget}")
+        if not (max_rate > 0 and (budget is None or 0 < budget <= 1)):
+            raise ValueError(f"max_rate must be > 0 and budget in (0, 1] or None; got {max_rate}, {budget}")
         self.problem, self.model, self.sampler, self.balancer, self.plan = build(self.config)
         self.model.to(getattr(torch, self.config.dtype))
         self.grid = Grid.of(self.problem, grid_points)
@@ -255,7 +257,7 @@ class LiveRun:
         cost = time.perf_counter() - now
         snap.cost = cost
         self.snapshot_time += cost
-        self._next = time.perf_counter() + max(1.0 / self.max_rate, cost / self.budget)
+        self._next = time.perf_counter() + max(1.0 / self.max_rate, cost / self.budget if self.budget else 0.0)
         with self._lock:
             if self.snapshots and self.snapshots[-1].step == snap.step:
                 self.snapshots[-1] = snap

@@ -1,0 +1,205 @@
+"""Headless tests of the widget bindings: set widget values, trigger callbacks, check
+what was recomputed (DESIGN.md §6). Real pages are tested in tests/test_browser.py."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("panel")
+pytest.importorskip("holoviews")
+
+from pinnkit import zoo  # noqa: E402
+from pinnkit.balancing import BALANCERS  # noqa: E402
+from pinnkit.recipes import RunConfig  # noqa: E402
+from pinnkit.sampling import SAMPLERS  # noqa: E402
+from pinnkit_widgets import Compare, Dashboard, Explorer, LiveRun, inline_resources, live_frontend  # noqa: E402
+from pinnkit_widgets.controls import usable_balancers  # noqa: E402
+
+TINY = dict(num_points=200, condition_points=50, width=16, depth=2, eval_every=5)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def test_parameter_slider_rebuilds_problem_and_reference():
+    dash = Dashboard("convection", live=False, steps=5, **TINY)
+    dash.controls.parameters["beta"].widget.value = 12.0
+    assert dash.problem.values["beta"] == 12.0
+    want = zoo.get("convection", beta=12.0).reference_on(dash.run.grid.x)[:, 0]
+    np.testing.assert_allclose(dash.run.grid.ref, want)
+    assert dash.controls.config().parameters == {"beta": 12.0}
+    assert "beta = 12" in dash.status.object
+
+
+def test_log_slider_holds_log10_of_the_value():
+    dash = Dashboard("burgers", live=False, steps=5, **TINY)
+    slider = dash.controls.parameters["nu"]
+    assert slider.parameter.log
+    slider.widget.value = -2.0
+    assert dash.problem.values["nu"] == pytest.approx(0.01)
+    slider.value = 0.05
+    assert slider.widget.value == pytest.approx(np.log10(0.05))
+    assert dash.problem.values["nu"] == pytest.approx(0.05)
+
+
+def test_choices_come_from_the_registries_and_read_back_as_config():
+    dash = Dashboard("burgers", live=False, steps=5, **TINY)
+    c = dash.controls
+    assert c.sampler.options == list(SAMPLERS)
+    assert set(c.balancer.options) == set(usable_balancers()) and set(c.balancer.options) <= set(BALANCERS)
+    c.width.value, c.depth.value, c.activation.value = 24, 3, "sin"
+    c.sampler.value, c.num_points.value, c.balancer.value = "lhs", 700, c.balancer.options[-1]
+    c.steps.value, c.seed.value, c.dtype.value, c.hard.value = 17, 3, "float64", True
+    c.optimizer.value = "lbfgs"   # switches the learning rate to 1
+    cfg = c.config()
+    assert (cfg.width, cfg.depth, cfg.activation, cfg.sampler, cfg.num_points) == (24, 3, "sin", "lhs", 700)
+    assert (cfg.steps, cfg.seed, cfg.dtype, cfg.hard, cfg.optimizer, cfg.lr) == (17, 3, "float64", True, "lbfgs", 1.0)
+    assert cfg.balancer == c.balancer.options[-1]
+    # untrained preview follows the settings: hard constraints remove the condition terms
+    dash.reset()
+    assert dash.run.config == cfg
+
+
+def test_headless_train_runs_to_the_end_and_leaves_a_final_view():
+    dash = Dashboard("burgers", live=False, steps=12, **TINY)
+    dash.train()
+    h = dash.history
+    assert h.status == "completed" and h.final["step"] == 12
+    assert dash.shown.step == 12 and dash.replay.value == len(dash.run.snapshots) - 1
+    assert "relative L2" in dash.message.object
+    losses = dash.run.curves("loss/")
+    assert set(losses) == {"residual", "initial", "left", "right"}
+    np.testing.assert_array_equal(losses["residual"][1], h.where("loss/residual")[1])
+    # every snapshot's gradient norms are finite and keyed like the terms
+    assert set(dash.shown.grad_norms) == set(losses)
+    assert all(np.isfinite(v) and v > 0 for v in dash.shown.grad_norms.values())
+    assert not dash.train_button.disabled and dash.stop_button.disabled
+
+
+def test_train_then_stop_stops_at_the_next_step_and_history_stops_growing():
+    dash = Dashboard("burgers", live=True, steps=100_000, **TINY)
+    dash.train()               # a thread: returns at once
+    run = dash.run
+    assert run.running and dash.stop_button.disabled is False
+    deadline = time.time() + 60
+    while run.progress()["step"] < 3 and time.time() < deadline:
+        time.sleep(0.02)
+    at_stop = run.progress()["step"]
+    dash.stop_button.clicks += 1            # what the Stop button does
+    run.thread.join(30)
+    assert not run.running
+    assert run.history.status == "stopped" and run.history.message == "stopped by user"
+    assert run.history.final["step"] <= at_stop + 1
+    n = len(run.history.rows)
+    time.sleep(0.3)
+    assert len(run.history.rows) == n
+    assert run.stop_latency is not None and run.stop_latency >= 0
+    dash.refresh()
+    assert "stopped" in dash.message.object and not dash.train_button.disabled
+
+
+def test_pause_holds_the_step_until_resume():
+    run = LiveRun(RunConfig(problem="oscillator", steps=100_000, **TINY))
+    run.start()
+    while run.progress()["step"] < 2:
+        time.sleep(0.01)
+    run.pause()
+    time.sleep(0.2)
+    held = run.progress()["step"]
+    time.sleep(0.3)
+    assert run.progress()["step"] == held
+    run.resume()
+    while run.progress()["step"] <= held + 1:
+        time.sleep(0.01)
+    run.stop()
+    run.join(30)
+    assert run.history.status == "stopped"
+
+
+def test_replay_slider_shows_the_snapshot_of_that_step():
+    dash = Dashboard("burgers", live=False, steps=8, max_rate=1e9, budget=None, **TINY)
+    dash.train()
+    snaps = dash.run.snapshots
+    assert [s.step for s in snaps] == list(range(9))       # throttle off: one per step
+    dash.replay.value = 3
+    assert dash.shown is snaps[3]
+    pred = dash.field_panes["prediction"].object[()]       # evaluate the live view
+    np.testing.assert_allclose(np.asarray(pred.data[pred.vdims[0].name]).ravel(),
+                               snaps[3].pred.reshape(dash.run.grid.shape).ravel())
+    assert "step 3" in dash.replay.label
+    dash.replay.value = len(snaps) - 1                     # back to the end: follow again
+    assert dash.shown is snaps[-1]
+
+
+def test_throttle_limits_snapshots():
+    run = LiveRun(RunConfig(problem="oscillator", steps=30, **TINY), max_rate=1e-6).run()
+    assert [s.step for s in run.snapshots] == [0, 30]       # begin and end only
+    with pytest.raises(ValueError):
+        LiveRun(RunConfig(problem="oscillator", steps=3, **TINY), budget=0)
+
+
+def test_explorer_cache_hit_returns_without_training(tmp_path, monkeypatch):
+    base = RunConfig(problem="convection", steps=6, **TINY)
+    ex = Explorer(base, "beta", [1, 20], cache_dir=tmp_path, live=False)
+    ex.sweep()
+    assert ex.trained == 2 and sorted(ex.results) == [1.0, 20.0]
+    first = {v: r.rel_l2 for v, r in ex.results.items()}
+    assert all(r.source == "trained" and r.error.shape == (np.prod(ex.grid.shape),) for r in ex.results.values())
+
+    def no_training(self):
+        raise AssertionError("a cached value was trained again")
+
+    monkeypatch.setattr(LiveRun, "run", no_training)
+    ex.sweep()                                              # same explorer: memory
+    assert ex.trained == 2 and {r.source for r in ex.results.values()} == {"memory"}
+    again = Explorer(base, "beta", [20, 1], cache_dir=tmp_path, live=False).sweep()   # new session: disk
+    assert again.trained == 0 and {r.source for r in again.results.values()} == {"disk"}
+    assert {v: r.rel_l2 for v, r in again.results.items()} == first
+    assert "2 from the cache" in again.status.object
+
+
+def test_explorer_values_are_parsed_as_numbers_never_evaluated(tmp_path):
+    ex = Explorer(RunConfig(problem="convection", steps=2, **TINY), "beta", [1], cache_dir=tmp_path, live=False)
+    ex.values.value = "1, 2.5e1 ; 40"
+    assert ex.parse_values() == [1.0, 25.0, 40.0]
+    ex.values.value = "__import__('os').getcwd()"
+    with pytest.raises(ValueError, match="not a number"):
+        ex.parse_values()
+    ex.sweep()                                              # shows the problem instead of running
+    assert ex.trained == 0 and "not a number" in ex.status.object
+    with pytest.raises(ValueError, match="no parameter"):
+        Explorer(RunConfig(problem="convection"), "nu", cache_dir=tmp_path, live=False)
+
+
+def test_compare_trains_both_sides_on_the_same_problem():
+    base = RunConfig(problem="convection", parameters={"beta": 5.0}, steps=6, **TINY)
+    cmp = Compare(base, a={}, b={"hard": True}, live=False)
+    cmp.shared.parameters["beta"].widget.value = 7.0
+    cmp.train()
+    a, b = cmp.runs
+    assert a.problem.values == b.problem.values == {"beta": 7.0}
+    assert (a.config.hard, b.config.hard) == (False, True)
+    final = cmp.final()
+    assert [f["rel_l2"] for f in final] == [a.history.final["metric/rel_l2"], b.history.final["metric/rel_l2"]]
+    assert "hard=True" in cmp.table.object and "hard=False" in cmp.table.object
+    assert "loss/initial" in a.history.final
+    assert "loss/initial" not in b.history.final     # hard constraints: no initial-condition term
+
+
+def test_front_end_detection_and_inline_switch(monkeypatch):
+    monkeypatch.delenv("PINNKIT_LIVE", raising=False)
+    assert live_frontend() is False                          # pytest: nobody watches
+    monkeypatch.setenv("PINNKIT_LIVE", "1")
+    assert live_frontend() is True
+    monkeypatch.delenv("PINNKIT_INLINE", raising=False)
+    assert inline_resources() is True                        # offline-safe by default
+    monkeypatch.setenv("PINNKIT_INLINE", "0")
+    assert inline_resources() is False
