@@ -53,7 +53,11 @@ def main(argv=None) -> int:
             print(zoo.describe(n))
         return 0
     if args.command == "show":
-        print(json.dumps(load_run(args.folder).metrics, indent=2))
+        try:
+            print(json.dumps(load_run(args.folder).metrics, indent=2))
+        except (ValueError, FileNotFoundError) as e:
+            print(f"pinnkit: {e}", file=sys.stderr)
+            return 2
         return 0
     cfg = {k: getattr(args, k) for k in RunConfig.__dataclass_fields__ if hasattr(args, k) and k != "problem"}
     cfg.update(problem=args.problem, parameters=params)

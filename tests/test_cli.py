@@ -1,0 +1,94 @@
+"""The command line: ``python -m pinnkit train burgers --nu ... --out folder``."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pinnkit.__main__ import main
+from pinnkit.recipes import load_run
+from pinnkit.training import Evaluator
+
+# a small network and few points keep the run to seconds; one thread (the machine is shared)
+SMALL = ["--width", "8", "--depth", "2", "--num-points", "256", "--condition-points", "32",
+         "--eval-every", "10", "--threads", "1"]
+
+
+def cli(*args, cwd=None):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "pinnkit", *args], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=cwd)
+
+
+def test_train_prints_json_and_saves_a_reloadable_run(tmp_path):
+    out = tmp_path / "b1"
+    r = cli("train", "burgers", "--nu", "0.00318", "--steps", "30", "--out", str(out), *SMALL)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    printed = json.loads(r.stdout)  # stdout is exactly the JSON (the progress bar goes to stderr)
+    assert printed["status"] == "completed" and printed["step"] == 30
+    assert 0 < printed["metric/rel_l2"] < 10 and printed["metric/max_abs"] > 0
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "history.json", "metrics.json", "model.pt"]
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["metric/rel_l2"] == printed["metric/rel_l2"]
+
+    run = load_run(out)
+    assert run.config.parameters == {"nu": 0.00318} and run.config.steps == 30 and run.config.width == 8
+    assert run.problem.values == {"nu": 0.00318}
+    assert len(run.history.where("loss")[0]) == 30 and run.history.status == "completed"
+    # the reloaded model reproduces the recorded error
+    again = Evaluator(run.problem)(run.model)
+    assert again["rel_l2"] == pytest.approx(printed["metric/rel_l2"], rel=1e-9)
+    assert again["max_abs"] == pytest.approx(printed["metric/max_abs"], rel=1e-9)
+
+    # "show" prints the saved metrics
+    assert main(["show", str(out)]) == 0
+
+
+def test_negative_viscosity_is_a_clear_error(tmp_path):
+    r = cli("train", "burgers", "--nu", "-0.01", "--steps", "5", "--out", str(tmp_path / "bad"), *SMALL)
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr
+    assert "viscosity nu must be" in r.stderr and "-0.01" in r.stderr
+    assert r.stdout == "" and not (tmp_path / "bad").exists()
+
+
+def run_main(capsys, *argv):
+    try:
+        code = main(list(argv))
+    except SystemExit as e:  # argparse reports usage errors by exiting
+        code = e.code
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["train", "navier_stokes"], "invalid choice: 'navier_stokes'"),
+    (["train", "burgers", "--nu", "nan", "--steps", "5"], "viscosity nu must be a finite number"),
+    (["train", "burgers", "--nu", "inf", "--steps", "5"], "viscosity nu must be a finite number"),
+    (["train", "burgers", "--nu", "fast"], "invalid float value: 'fast'"),
+    (["train", "burgers", "--steps", "-3"], "steps must be a non-negative integer"),
+    (["train", "burgers", "--steps", "5", "--sampler", "halton"], "unknown sampler 'halton'"),
+    (["train", "burgers", "--steps", "5", "--dtype", "float16"], "dtype must be"),
+    (["train", "burgers", "--steps", "5", "--activation", "relu6"], "unknown activation 'relu6'"),
+    (["train", "burgers", "--steps", "5", "--optimizer", "sgdx"], "unknown optimizer 'sgdx'"),
+    (["train", "burgers", "--steps", "5", "--lr", "-1"], "learning rate must be a finite number > 0"),
+    (["train", "burgers", "--beta", "3"], "unrecognized arguments: --beta"),
+    (["show", "/nonexistent/run"], "not a pinnkit run folder"),
+    ([], "required: command"),
+])
+def test_bad_input_exits_nonzero_with_a_message(capsys, argv, message):
+    code, out, err = run_main(capsys, *argv)
+    assert code != 0
+    assert message in err, err
+    assert "Traceback" not in err and out == ""
+
+
+def test_problems_lists_the_zoo(capsys):
+    code, out, _ = run_main(capsys, "problems")
+    assert code == 0
+    assert "burgers: u_t + u u_x - ν u_xx = 0" in out
+    assert "oscillator:" in out
