@@ -235,7 +235,8 @@ def linearised_operator(problem: Problem, model: nn.Module, points: Mapping[str,
     names for ``∂Ω`` or the initial line); ``weights`` are the loss weights ``w_t`` (the
     paper's ``λ`` multiplies every condition term): one number for all conditions, or a
     dict by term name (missing names weigh 1; ``"residual"`` weighs 1 unless named).
-    Cost: one backward pass per residual entry (a few seconds for ~10³ points and ~10³
+    ``θ`` is the model's trainable parameters (a problem's trainable unknowns are held
+    fixed at their values in ``params``). Cost: one backward pass per residual entry (a few seconds for ~10³ points and ~10³
     parameters on one core). ``A`` depends on the operator, the model and the points but
     not on the data (``f``, boundary values): ``reuse`` an operator computed with the same
     model, points and weights to evaluate only the new residual against its spectrum.
