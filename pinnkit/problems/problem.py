@@ -45,19 +45,39 @@ class GridReference:
 
     ``axes``: one 1D array per coordinate; ``values``: array of shape
     ``tuple(len(a) for a in axes)``. Calls return ``(N, 1)``.
+
+    ``method`` is a :class:`scipy.interpolate.RegularGridInterpolator` method, or
+    ``"spline"``: an interpolating bicubic spline fitted once (2D grids only;
+    ``RectBivariateSpline``), much faster than ``"cubic"`` on large grids. Points outside
+    the grid raise ``ValueError`` with every method.
     """
 
     def __init__(self, axes: Sequence[np.ndarray], values: np.ndarray, method: str = "cubic"):
-        from scipy.interpolate import RegularGridInterpolator
+        from scipy.interpolate import RectBivariateSpline, RegularGridInterpolator
 
         self.axes = [np.asarray(a, float) for a in axes]
         self.values = np.asarray(values, float)
         if self.values.shape != tuple(len(a) for a in self.axes):
             raise ValueError(f"values shape {self.values.shape} does not match axes {[len(a) for a in self.axes]}")
-        self._interp = RegularGridInterpolator(self.axes, self.values, method=method)
+        if method == "spline":
+            if len(self.axes) != 2:
+                raise ValueError(f"method 'spline' needs a 2D grid; got {len(self.axes)} axes")
+            spline = RectBivariateSpline(self.axes[0], self.axes[1], self.values, kx=3, ky=3, s=0)
+            self._interp = lambda x: spline.ev(x[:, 0], x[:, 1])
+        else:
+            self._interp = RegularGridInterpolator(self.axes, self.values, method=method)
+        self.method = method
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self._interp(np.asarray(x, float)).reshape(-1, 1)
+        x = np.asarray(x, float)
+        if self.method == "spline":
+            if x.ndim != 2 or x.shape[1] != 2:
+                raise ValueError(f"points must have shape (N, 2); got {x.shape}")
+            for i, a in enumerate(self.axes):
+                tol = 1e-9 * (a[-1] - a[0])
+                if np.any(x[:, i] < a[0] - tol) or np.any(x[:, i] > a[-1] + tol):
+                    raise ValueError(f"points outside the grid in dimension {i} ([{a[0]}, {a[-1]}])")
+        return self._interp(x).reshape(-1, 1)
 
 
 @dataclass
