@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from pinnkit.diagnostics import (SineSeries, condition_number, error_spectrum, gradient_cosines,
-                                 gradient_histograms, linearised_operator, modes_for_error, pod_error,
+                                 gradient_histograms, linearised_operator, modes_for_error, parameter_slices, pod_error,
                                  snapshot_singular_values, term_gradients, travelling_snapshots)
 from pinnkit.losses import loss_terms
 from pinnkit.models import MLP
@@ -190,6 +190,20 @@ def test_gradient_histograms_share_edges_and_integrate_to_one():
     assert ci[19:21].sum() * width[0] > 0.99 > cr[19:21].sum() * width[0]
     with pytest.raises(ValueError):
         gradient_histograms(grads, bins=0)
+
+
+def test_histograms_of_one_layer_use_its_slice_of_the_flat_gradient():
+    model = MLP(1, 1, 4, 2, seed=0)
+    slices = parameter_slices(model)
+    sizes = {n: p.numel() for n, p in model.named_parameters()}
+    assert [s.stop - s.start for s in slices.values()] == list(sizes.values())
+    assert max(s.stop for s in slices.values()) == sum(sizes.values())
+    flat = torch.cat([torch.full((p.numel(),), float(i)) for i, p in enumerate(model.parameters())])
+    first = next(iter(slices))
+    counts, edges = gradient_histograms({"residual": flat}, bins=4, select=slices[first], density=False)["residual"]
+    assert counts.sum() == sizes[first] and edges[0] == -1.0  # all zeros: the limit falls back to 1
+    with pytest.raises(ValueError, match="no entries"):
+        gradient_histograms({"residual": flat}, select=slice(0, 0))
 
 
 # ---------------------------------------------------------------- snapshots and n-width

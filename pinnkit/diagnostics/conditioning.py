@@ -33,7 +33,7 @@ from ..balancing import Context
 from ..problems.problem import Problem
 
 __all__ = [
-    "gradient_cosines", "gradient_histograms", "term_gradients", "residual_jacobians",
+    "gradient_cosines", "gradient_histograms", "parameter_slices", "term_gradients", "residual_jacobians",
     "LinearisedOperator", "linearised_operator", "condition_number", "SineSeries",
 ]
 
@@ -75,18 +75,24 @@ def gradient_cosines(grads: Mapping[str, torch.Tensor]) -> dict[tuple[str, str],
 
 
 def gradient_histograms(grads: Mapping[str, torch.Tensor], bins: int = 60, limit: float | None = None,
-                        density: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+                        density: bool = True, select: slice | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Histogram of the entries of each per-term gradient, on common bin edges.
 
     Wang, Teng & Perdikaris ("Understanding and mitigating gradient pathologies in PINNs",
     SISC 2021, Fig. 2) show these per term: a residual gradient spread far wider than the
     boundary gradient is the stiffness that learning-rate annealing corrects.
     ``grads: {name: (P,)}``; ``limit``: edges span ``[-limit, limit]`` (default: the
-    largest |entry| over all terms). Returns ``{name: (counts (bins,), edges (bins+1,))}``.
+    largest |entry| over all terms); ``select``: only these entries, e.g. one layer's
+    weights from :func:`parameter_slices` (the paper plots one layer per panel).
+    Returns ``{name: (counts (bins,), edges (bins+1,))}``.
     """
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
         raise ValueError(f"bins must be a positive integer; got {bins!r}")
     g = _flat_grads(grads)
+    if select is not None:
+        g = {n: v[select] for n, v in g.items()}
+        if any(v.numel() == 0 for v in g.values()):
+            raise ValueError(f"select={select!r} picks no entries")
     if limit is None:
         limit = max(float(v.abs().max()) for v in g.values())
     if not (math.isfinite(limit) and limit >= 0):
@@ -94,6 +100,17 @@ def gradient_histograms(grads: Mapping[str, torch.Tensor], bins: int = 60, limit
     limit = limit if limit > 0 else 1.0
     edges = np.linspace(-limit, limit, bins + 1)
     return {n: (np.histogram(v.numpy(), bins=edges, density=density)[0], edges) for n, v in g.items()}
+
+
+def parameter_slices(model: nn.Module) -> dict[str, slice]:
+    """Where each named trainable parameter sits in a flat gradient (the order of
+    ``model.parameters()``, as in :class:`pinnkit.balancing.Context`)."""
+    out, i = {}, 0
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            out[name] = slice(i, i + p.numel())
+            i += p.numel()
+    return out
 
 
 def term_gradients(losses: Mapping[str, torch.Tensor], params: Sequence[torch.Tensor]) -> dict[str, torch.Tensor]:
