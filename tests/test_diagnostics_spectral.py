@@ -285,3 +285,25 @@ def test_lagrangian_convection_reference_solves_it_and_maps_back_to_the_eulerian
     assert float((u - torch.sin(xt[:, 0] - 30.0 * xt[:, 1])).abs().max()) < 1e-12
     with pytest.raises(ValueError):
         ToEulerian(Exact(), 30.0)(xt[:, :1])
+
+
+# ----------------------------------------------------------------------------- figures
+def test_figures_draw_one_curve_per_label():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pinnkit.diagnostics import (plot_error_spectrum, plot_gradient_histograms, plot_operator_spectrum,
+                                     plot_singular_values)
+
+    ops = {f"K={K}": linearised_operator(poisson_unit([1.0] * K), SineSeries(K), {"residual": midpoints(16)})
+           for K in (2, 3)}
+    fig = plot_operator_spectrum(ops)
+    assert [len(ax.lines) for ax in fig.axes] == [2, 2]
+    x = np.linspace(0, 2 * np.pi, 33)
+    figs = [plot_singular_values({"a": np.array([1.0, 0.1]), "b": np.array([2.0, 1.0, 0.5])}),
+            plot_error_spectrum({"a": error_spectrum(np.sin(3 * x), x, periodic_endpoint=True)}),
+            plot_gradient_histograms(gradient_histograms({"r": torch.randn(50), "b": torch.randn(50)}, bins=5))]
+    assert [len(f.axes[0].lines) for f in figs] == [2, 1, 2]
+    plt.close("all")
