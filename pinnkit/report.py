@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 from pathlib import Path
 from typing import Sequence
@@ -30,8 +31,8 @@ def results_dir() -> Path:
 def _clean(v):
     if isinstance(v, float) and not math.isfinite(v):
         return None
-    if hasattr(v, "item"):
-        return _clean(v.item())
+    if hasattr(v, "tolist"):  # numpy / torch scalars and arrays
+        return _clean(v.tolist())
     if isinstance(v, dict):
         return {k: _clean(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -49,7 +50,11 @@ def record(notebook: str, **numbers) -> dict:
 def paper_table(rows: Sequence[dict], columns: Sequence[str] = ("method", "paper reports", "setting",
                                                                 "pinnkit gets", "our budget")) -> str:
     """A Markdown table from dicts keyed by ``columns`` (floats shown as ``1.23e-03``)."""
-    fmt = lambda v: f"{v:.2e}" if isinstance(v, float) else ("—" if v is None else str(v))  # noqa: E731
+    def fmt(v):
+        if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral):  # numpy floats too
+            return f"{v:.2e}"
+        return "—" if v is None else str(v)
+
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(fmt(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -92,3 +93,25 @@ def test_problems_lists_the_zoo(capsys):
     assert code == 0
     assert "burgers: u_t + u u_x - ν u_xx = 0" in out
     assert "oscillator:" in out
+
+
+# -- the notebook-number report (the other edge module the command line and gallery share) --
+def test_record_writes_clean_json(tmp_path, monkeypatch):
+    import numpy as np
+    import torch
+
+    from pinnkit.report import paper_table, quick_mode, record
+
+    monkeypatch.setenv("PINNKIT_RESULTS", str(tmp_path))
+    monkeypatch.setenv("PINNKIT_QUICK", "0")
+    assert quick_mode() is False
+    data = record("nb", rel_l2=np.float32(0.25), curve=np.array([1.0, np.nan]), t=torch.tensor([2.0, 3.0]),
+                  worst=math.inf, nested={"a": (np.int64(3), np.float64(-math.inf))})
+    saved = json.loads((tmp_path / "nb.json").read_text())
+    assert saved == data == {"notebook": "nb", "quick": False, "rel_l2": 0.25, "curve": [1.0, None],
+                             "t": [2.0, 3.0], "worst": None, "nested": {"a": [3, None]}}
+    monkeypatch.setenv("PINNKIT_QUICK", "1")
+    assert quick_mode() is True
+    table = paper_table([{"method": "PINN", "paper reports": 6.7e-4, "pinnkit gets": np.float32(1e-3),
+                          "our budget": 3000}])
+    assert table.splitlines()[2] == "| PINN | 6.70e-04 | — | 1.00e-03 | 3000 |"
