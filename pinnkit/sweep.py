@@ -1,0 +1,178 @@
+"""Sweeps: many :class:`~pinnkit.recipes.RunConfig` s through any executor, with a run store.
+
+``sweep(configs)`` trains every configuration that the store does not already hold and
+returns all of them as :class:`~pinnkit.recipes.Run` s, in the order given. The store is
+a folder with one sub-folder per configuration, named by ``RunConfig.key()`` (a hash of
+the configuration) and holding ``config.json``, ``history.json``, ``metrics.json`` and
+``model.pt`` (:func:`~pinnkit.recipes.save_run`). A run is written into a temporary
+folder and moved into place with one ``os.replace``, so a store never holds half a run:
+re-running a notebook after an interruption reuses the finished runs and trains the rest.
+
+Executors: anything with ``submit(fn, *args) -> concurrent.futures.Future``.
+
+- default: a local ``ProcessPoolExecutor`` with one worker per CPU core (at most one per
+  run to train), each worker limited to one torch thread unless the config says otherwise;
+- ``concurrent.futures.ThreadPoolExecutor`` for in-process runs (tests, debugging);
+- a Dask cluster: ``client = dask.distributed.Client("tcp://scheduler:8786")`` (or
+  ``Client(LocalCluster(...))``), then ``sweep(configs, executor=client.get_executor())``.
+  Workers must have pinnkit installed, and the store must be a folder every worker can
+  write (a shared file system); only configuration dictionaries and keys cross the wire.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .recipes import Run, RunConfig, load_run, run, save_run
+
+__all__ = ["sweep", "RunStore", "SweepResult"]
+
+#: the files a finished run folder holds (metrics.json is written last by save_run)
+_RUN_FILES = ("config.json", "history.json", "model.pt", "metrics.json")
+
+
+class RunStore:
+    """A folder of finished runs keyed by ``RunConfig.key()``."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def folder(self, config: RunConfig) -> Path:
+        return self.path / config.key()
+
+    def has(self, config: RunConfig) -> bool:
+        f = self.folder(config)
+        if not all((f / name).exists() for name in _RUN_FILES):
+            return False
+        try:  # a hash collision or a hand-edited folder must not be mistaken for this run
+            return json.loads((f / "config.json").read_text()) == config.to_dict()
+        except (OSError, ValueError):
+            return False
+
+    def load(self, config: RunConfig) -> Run:
+        return load_run(self.folder(config))
+
+    def keys(self) -> list[str]:
+        if not self.path.exists():
+            return []
+        return sorted(p.name for p in self.path.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def __repr__(self):
+        return f"RunStore({str(self.path)!r}, {len(self.keys())} runs)"
+
+
+@dataclass
+class SweepResult:
+    """The runs of a sweep in the order of the configurations, and which were trained
+    now (``trained``) or found in the store (``reused``), as lists of keys."""
+
+    runs: list[Run]
+    trained: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    store: RunStore | None = None
+
+    def __len__(self):
+        return len(self.runs)
+
+    def __getitem__(self, i) -> Run:
+        return self.runs[i]
+
+    def __iter__(self):
+        return iter(self.runs)
+
+    def table(self, columns: Sequence[str] = ("metric/rel_l2", "loss", "time")) -> list[dict]:
+        """One row per run: the settings that differ between runs, then ``columns`` of
+        each run's final metrics."""
+        dicts = [r.config.to_dict() for r in self.runs]
+        varying = [k for k in dicts[0] if any(json.dumps(d[k], sort_keys=True) != json.dumps(dicts[0][k], sort_keys=True)
+                                              for d in dicts)] if dicts else []
+        return [{**{k: d[k] for k in varying}, **{c: r.metrics.get(c) for c in columns}}
+                for d, r in zip(dicts, self.runs)]
+
+
+def _train_into_store(config: dict, store: str, threads_default: int | None = 1) -> str:
+    """Worker: train one configuration and move its folder into the store; returns the key.
+
+    Runs in executor workers (a separate process, thread or cluster node)."""
+    import torch
+
+    cfg = RunConfig.from_dict(config)
+    if cfg.threads is None and threads_default is not None:
+        torch.set_num_threads(threads_default)
+    root = Path(store)
+    root.mkdir(parents=True, exist_ok=True)
+    key = cfg.key()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
+    try:
+        result = run(cfg, progress=False)
+        save_run(tmp, result)
+        final = root / key
+        try:
+            os.replace(tmp, final)
+        except OSError:
+            if not RunStore(root).has(cfg):
+                # an unfinished or foreign folder holds the name: move it aside, then replace it
+                stale = Path(tempfile.mkdtemp(prefix=f".stale.{key}.", dir=root))
+                os.replace(final, stale / key)
+                os.replace(tmp, final)
+                shutil.rmtree(stale, ignore_errors=True)
+            # else another worker finished the same configuration first: keep theirs
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return key
+
+
+def sweep(configs: Iterable[RunConfig | dict], executor: Executor | None = None,
+          store: str | os.PathLike | RunStore = "runs/store", *, retrain: bool = False,
+          max_workers: int | None = None) -> SweepResult:
+    """Train ``configs`` (skipping those already in ``store``) and return all their runs.
+
+    - ``executor``: a ``concurrent.futures.Executor`` (e.g. a Dask client's
+      ``get_executor()``); default a local process pool of ``max_workers`` processes
+      (default: the number of CPU cores, at most the number of runs to train).
+    - ``store``: the run store folder (or a :class:`RunStore`).
+    - ``retrain``: train every configuration even if stored (the store is overwritten).
+
+    Identical configurations in ``configs`` are trained once.
+    """
+    cfgs = [RunConfig.from_dict(c) if isinstance(c, dict) else c for c in configs]
+    for c in cfgs:
+        if not isinstance(c, RunConfig):
+            raise ValueError(f"sweep takes RunConfig objects or dicts; got {type(c).__name__}")
+    store = store if isinstance(store, RunStore) else RunStore(store)
+    todo: dict[str, RunConfig] = {}
+    reused: list[str] = []
+    for c in cfgs:
+        k = c.key()
+        if k in todo or k in reused:
+            continue
+        if not retrain and store.has(c):
+            reused.append(k)
+        else:
+            todo[k] = c
+    if todo:
+        own = executor is None
+        if own:
+            import multiprocessing
+
+            workers = max_workers or min(len(todo), os.cpu_count() or 1)
+            executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            if retrain:
+                for k in todo:
+                    shutil.rmtree(store.path / k, ignore_errors=True)
+            futures = [executor.submit(_train_into_store, c.to_dict(), str(store.path)) for c in todo.values()]
+            for f in futures:
+                f.result()
+        finally:
+            if own:
+                executor.shutdown()
+    runs = [store.load(c) for c in cfgs]
+    return SweepResult(runs, trained=list(todo), reused=reused, store=store)
