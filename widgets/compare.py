@@ -10,6 +10,8 @@ plot (A solid, B dashed), and a table gives the final numbers.
 """
 from __future__ import annotations
 
+import time
+
 import holoviews as hv
 import panel as pn
 
@@ -27,13 +29,13 @@ class Compare:
     """Train configuration A (``base`` updated by ``a``) and B (``base`` updated by ``b``)."""
 
     def __init__(self, base: RunConfig | None = None, a: dict | None = None, b: dict | None = None, *,
-                 live: bool | None = None, period: int = 300, labels=("A", "B")):
+                 live: bool | None = None, period: int = 300, labels=("A", "B"), ui_budget: float = 0.05):
         setup()
         base = base or RunConfig(problem="convection", parameters={"beta": 30.0}, steps=300, num_points=1000)
         self.labels = labels
         self.configs = [RunConfig(**{**base.to_dict(), **(a or {})}), RunConfig(**{**base.to_dict(), **(b or {})})]
         self.live_mode = live_frontend() if live is None else live
-        self.period = period
+        self.period, self.ui_budget, self._next_push = period, ui_budget, 0.0
         self.shared = Controls(base, title="Problem")
         self.sides = [Controls(c, problem_widgets=False, title=f"{lab}") for c, lab in zip(self.configs, labels)]
         self.shared.on_change(lambda what: self.reset() if what in ("problem", "parameter") else None)
@@ -147,8 +149,12 @@ class Compare:
             rows.append(f"| {f['label']} | {s} | {fmt(f['rel_l2'])} | {fmt(f['loss'])} | {f['steps']} | "
                         f"{fmt(f['seconds'])} | {f['status']} |")
         self.table.object = "\n".join(rows)
-        self.pipe.send(None)
-        if not any(r.running for r in self.runs) and any(r.thread is not None for r in self.runs):
+        finished = not any(r.running for r in self.runs)
+        now = time.perf_counter()
+        if finished or now >= self._next_push:       # redraws cost ≤ ui_budget of the time
+            self.pipe.send(None)
+            self._next_push = time.perf_counter() + (time.perf_counter() - now) / self.ui_budget
+        if finished and any(r.thread is not None for r in self.runs):
             if self._callback is not None:
                 self._callback.stop()
                 self._callback = None

@@ -10,9 +10,14 @@ with the collocation points on top (curves for 1D problems), per-term losses (lo
 loss weights per term, per-term gradient norms, step / steps/s / ETA, and a replay
 slider over the snapshots. Updates are pulled by a periodic callback in the UI thread
 (``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
-the snapshots themselves are throttled by the run (≤ 4 Hz and ≤ 5 % of training time).
+the snapshots themselves are throttled by the run (≤ 4 Hz and ≤ 5 % of training time),
+and redrawing the plots by the dashboard (after a redraw that took ``c`` seconds, the
+next waits ``c / ui_budget``, default 5 %); the status line (step, steps/s, ETA) follows
+every ``period``.
 """
 from __future__ import annotations
+
+import time
 
 import holoviews as hv
 import panel as pn
@@ -36,16 +41,20 @@ class Dashboard:
     """
 
     def __init__(self, problem: str = "burgers", config: RunConfig | None = None, *, live: bool | None = None,
-                 period: int = 250, max_rate: float = 4.0, budget: float = 0.05, **settings):
+                 period: int = 250, max_rate: float = 4.0, budget: float | None = 0.05,
+                 ui_budget: float | None = 0.05, **settings):
         setup()
         base = config or RunConfig(problem=problem)
         self.config0 = RunConfig(**{**base.to_dict(), "problem": problem if config is None else base.problem,
                                     **settings})
         self.live_mode = live_frontend() if live is None else live
-        self.period, self.max_rate, self.budget = period, max_rate, budget
+        self.period, self.max_rate, self.budget, self.ui_budget = period, max_rate, budget, ui_budget
+        self._next_push, self._pushed, self._pushed_run = 0.0, None, None
+        self.push_time = 0.0          # seconds the UI thread spent redrawing plots
         self.controls = Controls(self.config0)
         self.controls.on_change(self._settings_changed)
         self.pipe = hv.streams.Pipe(data=None)
+        self.ref_pipe = hv.streams.Pipe(data=None)    # the reference changes only with the problem
         self.run: LiveRun | None = None
         self.runs: list[LiveRun] = []
         self._callback = None
@@ -82,7 +91,7 @@ class Dashboard:
                     el = el * hv.Curve((run.grid.axes[0], run.grid.ref), names()[0], "prediction",
                                        label="reference").opts(line_dash="dashed", color="black")
                 return el
-            return hv.DynamicMap(view, streams=[self.pipe])
+            return hv.DynamicMap(view, streams=[self.ref_pipe if kind == "reference" else self.pipe])
 
         def cview(which):
             def view(data):
@@ -127,7 +136,10 @@ class Dashboard:
     def history(self):
         return self.run.history if self.run is not None else None
 
-    def _refresh_view(self):
+    def _refresh_view(self, force: bool = True):
+        """Update the status line; redraw the plots if ``force`` or if a new snapshot exists
+        and the UI budget allows: after a redraw costing ``c`` seconds the next one waits
+        ``c / ui_budget`` (plots cost far more than the status line)."""
         run = self.run
         n = len(run.snapshots)
         self._busy = True
@@ -142,7 +154,19 @@ class Dashboard:
         self.replay.label = f"replay: snapshot {min(self.replay.value, n - 1)} (step {snap.step})"
         self.status.object = status_text(run.problem, run.progress(), snap, run.history,
                                          label=f"{run.problem.name} {self._param_text(run)}")
+        now = time.perf_counter()
+        if force or (self._pushed is not snap and now >= self._next_push):
+            self._push(snap, run)
+
+    def _push(self, snap, run):
+        t = time.perf_counter()
+        if self._pushed is None or self._pushed_run is not run:
+            self.ref_pipe.send(run.problem.values)
         self.pipe.send(snap.step)
+        cost = time.perf_counter() - t
+        self.push_time += cost
+        self._pushed, self._pushed_run = snap, run
+        self._next_push = time.perf_counter() + (cost / self.ui_budget if self.ui_budget else 0.0)
 
     @staticmethod
     def _param_text(run):
@@ -151,8 +175,9 @@ class Dashboard:
     def refresh(self) -> None:
         """Pull the latest snapshot into the views (the periodic callback calls this)."""
         run = self.run
-        self._refresh_view()
-        if run.thread is not None and not run.running:
+        finished = run.thread is not None and not run.running
+        self._refresh_view(force=finished)
+        if finished:
             self._finished()
 
     # -- actions -----------------------------------------------------------------------
@@ -249,7 +274,7 @@ class Dashboard:
         self._following = event.new >= len(self.run.snapshots) - 1
         snap = self.shown
         self.replay.label = f"replay: snapshot {event.new} (step {snap.step})"
-        self.pipe.send(snap.step)
+        self._push(snap, self.run)
 
     # -- display -----------------------------------------------------------------------
     def servable(self, title: str = "pinnkit dashboard"):

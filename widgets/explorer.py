@@ -93,7 +93,7 @@ class Explorer:
         self.parameter = parameter or next(iter(problem.parameters))
         if self.parameter not in problem.parameters:
             raise ValueError(f"{problem.name} has no parameter {self.parameter!r}; it has {sorted(problem.parameters)}")
-        spec = problem.parameters[self.parameter]
+        spec = self._spec = problem.parameters[self.parameter]
         if values is None:
             values = np.geomspace(spec.low, spec.high, 5) if spec.log else np.linspace(max(spec.low, 1.0), spec.high, 5)
         self.cache = ResultCache(cache_dir)
@@ -220,11 +220,15 @@ class Explorer:
     def refresh(self) -> None:
         items = sorted(self.results.items())
         xs = [v for v, _ in items]
-        spec = zoo.get(self.config.problem).parameters[self.parameter]
-        self.plot.object = sweep_view(self.parameter, xs, [r.rel_l2 for _, r in items], logx=spec.log)
-        self.thumbs.objects = [pn.pane.HoloViews(error_thumbnail(
-            self.grid, r.error, self.names, f"{self.parameter}={v:g}  L2={r.rel_l2:.2g}" if r.rel_l2 is not None
-            else f"{self.parameter}={v:g}"), linked_axes=False) for v, r in items if r.error is not None]
+        drawn = [(v, r.key) for v, r in items]
+        if drawn != getattr(self, "_drawn", None):        # redraw only when a result arrived
+            self._drawn = drawn
+            spec = self._spec
+            self.plot.object = sweep_view(self.parameter, xs, [r.rel_l2 for _, r in items], logx=spec.log)
+            self.thumbs.objects = [pn.pane.HoloViews(error_thumbnail(
+                self.grid, r.error, self.names, f"{self.parameter}={v:g}  L2={r.rel_l2:.2g}"
+                if r.rel_l2 is not None else f"{self.parameter}={v:g}"), linked_axes=False)
+                for v, r in items if r.error is not None]
         running = self.thread is not None and self.thread.is_alive()
         srcs = [r.source for _, r in items]
         line = (f"{len(items)} result(s): {srcs.count('trained')} trained, "

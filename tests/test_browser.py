@@ -1,0 +1,234 @@
+"""Browser tests: the real pages in Debian Chromium driven by Playwright (marker ``browser``).
+
+Run serially (``pytest -m browser``); each test starts its own server on a free port at
+127.0.0.1 and stops it by process id. Requests to any host other than 127.0.0.1 are
+aborted, so the plots must render from inline resources (offline). Screenshots land in
+``build/screenshots/``. Timeouts scale with ``PINNKIT_BROWSER_TIMEOUT`` (seconds, default 180).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "build" / "screenshots"
+TIMEOUT = float(os.environ.get("PINNKIT_BROWSER_TIMEOUT", "180"))
+BIN = Path(sys.executable).parent
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is absent (make browser-deps installs Debian's chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+LOCAL = {"127.0.0.1", "localhost"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float, proc: subprocess.Popen) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited: {proc.stdout.read().decode(errors='replace')[-2000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop the server this test started (its process group, by id)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def offline_page(browser, blocked: list, errors: list):
+    """A page that may talk to 127.0.0.1 only; blocked URLs and console errors are recorded."""
+    page = browser.new_page(viewport={"width": 1700, "height": 1100})
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host in LOCAL:
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+
+LOSS_POINTS = """() => {
+  let n = 0;
+  for (const doc of window.Bokeh.documents)
+    for (const m of doc._all_models.values())
+      if (m.type === "ColumnDataSource" && m.data && "step" in m.data && "loss" in m.data)
+        n = Math.max(n, m.data.step.length);
+  return n;
+}"""
+
+
+def test_served_dashboard_slider_train_stop_offline(browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {**os.environ, "PINNKIT_INLINE": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([str(BIN / "panel"), "serve", str(ROOT / "widgets" / "dashboard_app.py"),
+                             "--address", "127.0.0.1", "--port", str(port), "--allow-websocket-origin",
+                             f"127.0.0.1:{port}"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    blocked, errors = [], []
+    try:
+        url = f"http://127.0.0.1:{port}/dashboard_app?problem=convection&steps=100000&num_points=300"
+        wait_port(port, 90, proc)
+        page = offline_page(browser, blocked, errors)
+        page.set_default_timeout(TIMEOUT * 1000)
+        page.goto(url)
+        page.get_by_text("▶ Train").wait_for()
+        page.get_by_text("beta = 30").first.wait_for()
+        page.wait_for_function("() => document.querySelectorAll('*').length > 0")
+        # move the β slider: focus its handle and press the arrow key (step 0.5)
+        handle = page.locator(".noUi-handle").first
+        handle.focus()
+        for _ in range(5):
+            handle.press("ArrowRight")
+        page.get_by_text("beta = 32.5").first.wait_for()
+        page.get_by_text("▶ Train").click()
+        page.wait_for_function(f"() => ({LOSS_POINTS})() >= 5")
+        grown_from = page.evaluate(LOSS_POINTS)
+        page.wait_for_function(f"() => ({LOSS_POINTS})() > {grown_from}")
+        clicked = time.perf_counter()
+        page.get_by_text("■ Stop").click()
+        msg = page.get_by_text(re.compile(r"stopped \d+ ms after Stop")).first
+        msg.wait_for()
+        seen_after = time.perf_counter() - clicked
+        latency_ms = int(re.search(r"stopped (\d+) ms after Stop", msg.inner_text()).group(1))
+        n_stop = page.evaluate(LOSS_POINTS)
+        time.sleep(1.5)
+        assert page.evaluate(LOSS_POINTS) == n_stop, "the loss curve kept growing after Stop"
+        page.screenshot(path=str(SHOTS / "dashboard_app.png"), full_page=True)
+        canvases = page.locator("canvas").count()
+        print(f"stop latency (server) {latency_ms} ms; Stop click to message {seen_after:.2f} s; "
+              f"{canvases} canvases; loss curve {grown_from} -> {n_stop} points")
+        assert latency_ms < 1000, f"training stopped {latency_ms} ms after Stop"
+        # Bokeh widgets live in shadow roots: get_by_text pierces them, innerText does not
+        assert page.get_by_text("beta = 32.5").count() >= 1 and page.get_by_text("status: stopped").count() >= 1
+        assert page.get_by_text(re.compile("Traceback|Training failed|Cannot build")).count() == 0
+        assert canvases >= 7, "the field and curve plots did not render"
+        assert not blocked, f"the page asked for external resources: {blocked[:5]}"
+        assert not [e for e in errors if "favicon" not in e], errors
+    finally:
+        stop_server(proc)
+
+
+def _lab_settings(folder: Path) -> None:
+    s = folder / "@jupyterlab" / "apputils-extension"
+    s.mkdir(parents=True, exist_ok=True)
+    (s / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+
+
+def test_jupyterlab_runs_notebook_02_offline(browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="pinnkit-lab-"))
+    shutil.copy(ROOT / "notebooks" / "02_live_training.ipynb", work / "02_live_training.ipynb")
+    _lab_settings(work / "settings")
+    port, token = free_port(), "pinnkit-test-token"
+    env = {**os.environ, "PINNKIT_QUICK": "1", "PINNKIT_RESULTS": str(work / "results"), "PINNKIT_INLINE": "1",
+           "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"), "OMP_NUM_THREADS": "1"}
+    env.pop("PINNKIT_LIVE", None)
+    proc = subprocess.Popen([str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip", "127.0.0.1",
+                             "--port", str(port), "--ServerApp.port_retries=0",
+                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"],
+                            cwd=work, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    blocked, errors = [], []
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_port(port, 120, proc)
+        page = offline_page(browser, blocked, errors)
+        page.set_default_timeout(TIMEOUT * 1000)
+        page.goto(f"{base}/lab/tree/02_live_training.ipynb?reset&token={token}")
+        nb = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        nb.locator(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Cell").first.wait_for()
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
+        n_code = nb.locator(".jp-CodeCell").count()
+        for attempt in range(3):                      # Run All, retried if nothing starts
+            page.get_by_text("Run", exact=True).first.click()
+            page.get_by_text("Run All Cells", exact=True).first.click()
+            try:
+                page.wait_for_function("() => [...document.querySelectorAll('.jp-InputPrompt')]"
+                                       ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))", timeout=10_000)
+                break
+            except sync_api.TimeoutError:
+                continue
+        # every code cell has run once the last prompt shows a number and the kernel is idle
+        page.wait_for_function(
+            "(n) => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+            ".jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());"
+            " return p.length === n && p.every(t => /^\\[\\d+\\]:?$/.test(t)); }",
+            arg=n_code, timeout=4 * TIMEOUT * 1000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
+        page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea canvas').length >= 14")
+        errors_out = nb.locator("[data-mime-type='application/vnd.jupyter.error']").count()
+        canvases = nb.locator(".jp-OutputArea canvas").count()
+        widgets = nb.locator(".jp-OutputArea .bk-panel-models-widgets-Button, .jp-OutputArea button").count()
+        dash = nb.locator(".jp-OutputArea").filter(has_text="▶ Train").first
+        dash.scroll_into_view_if_needed()
+        time.sleep(1.0)
+        page.screenshot(path=str(SHOTS / "jupyterlab_02_live_training.png"))
+        nb.locator(".jp-OutputArea").filter(has=page.locator("img")).last.scroll_into_view_if_needed()
+        time.sleep(0.5)
+        page.screenshot(path=str(SHOTS / "jupyterlab_02_convection_fields.png"))
+        recorded = json.loads((work / "results" / "02_live_training.json").read_text())
+        print(f"{canvases} canvases, {widgets} buttons, {errors_out} error outputs; recorded {recorded}")
+        assert errors_out == 0, nb.locator("[data-mime-type='application/vnd.jupyter.error']").first.inner_text()
+        assert canvases >= 14, "the two dashboards' Bokeh plots did not render"
+        assert widgets >= 8, "the dashboards' buttons did not render"
+        assert recorded["quick"] is True and recorded["convection_rel_l2_high"] > 0
+        assert not blocked, f"the page asked for external resources: {blocked[:5]}"
+    finally:
+        try:   # kernels outlive the page: shut them down through the REST API
+            req = urllib.request.Request(f"{base}/api/sessions?token={token}")
+            for s in json.loads(urllib.request.urlopen(req, timeout=10).read()):
+                urllib.request.urlopen(urllib.request.Request(
+                    f"{base}/api/sessions/{s['id']}?token={token}", method="DELETE"), timeout=20)
+        except Exception:
+            pass
+        stop_server(proc)
+        shutil.rmtree(work, ignore_errors=True)
