@@ -1,0 +1,150 @@
+"""Every notebook in ``notebooks/`` and ``gallery/``: committed clean, parameterised the
+papermill way, and executed headlessly in quick mode with its recorded numbers checked.
+
+- Structure tests (fast, unmarked): no outputs or execution counts committed; the first
+  cell is Markdown with a heading; exactly one cell tagged ``parameters``, made only of
+  annotated literal assignments, whose names ``papermill.inspect_notebook`` finds; the
+  next cell calls ``quick_mode()``; some cell calls ``record(...)``; kernel ``python3``.
+- Execution tests (marker ``notebook``): papermill runs the notebook with
+  ``PINNKIT_QUICK=1`` and ``PINNKIT_RESULTS`` in a temporary folder; the notebook must
+  write ``<stem>.json`` there, in quick mode, with finite numbers; notebooks listed in
+  :data:`CHECKS` get their own thresholds on top of the asserts inside their cells.
+
+New notebooks are picked up automatically.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import math
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = ("notebooks", "gallery")
+EXECUTION_TIMEOUT = 600  # seconds per cell; quick mode should need a small fraction
+
+
+def discover() -> list[Path]:
+    found = []
+    for folder in FOLDERS:
+        found += [p for p in sorted((ROOT / folder).rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts]
+    return found
+
+
+NOTEBOOKS = discover()
+IDS = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
+
+
+def _check_quickstart(r):
+    assert r["rel_l2_hard"] < 1e-2, r  # hard ICs solve the ω0 = 8 oscillator
+    assert r["rel_l2_soft"] > 10 * r["rel_l2_hard"], r  # soft ICs lose by more than 10×
+    assert r["rel_l2_soft_hard_case"] > 0.9, r  # ω0 = 20: soft PINN near the trivial solution
+    assert r["rel_l2_hard_hard_case"] < r["rel_l2_soft_hard_case"], r
+    assert r["rel_l2"] == r["rel_l2_hard"]
+
+
+def _check_burgers(r):
+    assert r["paper_rel_l2"] == 6.7e-4
+    assert r["rel_l2"] < 0.5, r  # quick mode: 1000 points, 600 steps (full mode reaches < 5e-3)
+    assert r["max_abs"] < 2.0, r  # |u| <= 1: an error above 2 would mean a broken run
+    assert r["steps"] >= 300, r
+
+
+#: per-notebook checks on the recorded numbers (quick mode), keyed by notebook stem
+CHECKS = {"00_quickstart": _check_quickstart, "01_burgers": _check_burgers}
+
+
+def _numbers(d, prefix=""):
+    """(key, value) for every number in a recorded dict, nested dicts/lists included."""
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from _numbers(v, key + ".")
+        elif isinstance(v, list):
+            yield from _numbers(dict(enumerate(v)), key + ".")
+        else:
+            yield key, v
+
+
+# --- structure -------------------------------------------------------------------------
+def test_notebooks_are_discovered():
+    stems = {p.stem for p in NOTEBOOKS}
+    assert {"00_quickstart", "01_burgers"} <= stems, stems
+    assert len(stems) == len(NOTEBOOKS), "two notebooks share a name; their recorded results would collide"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; strip them before committing"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", nb.metadata.get("kernelspec")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_opens_with_the_question(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.lstrip().startswith("#"), \
+        f"{path.name}: the first cell must be Markdown opening with a heading (the question and the maths)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_one_parameters_cell_of_literals(path):
+    import papermill
+
+    nb = nbformat.read(path, as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: {len(tagged)} cells tagged 'parameters'; need exactly one"
+    i = tagged[0]
+    cell = nb.cells[i]
+    assert cell.cell_type == "code"
+    names = []
+    for stmt in ast.parse(cell.source).body:
+        assert isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None, \
+            f"{path.name}: the parameters cell may hold only annotated assignments; got {ast.unparse(stmt)!r}"
+        ast.literal_eval(stmt.value)  # raises ValueError on anything but a plain literal
+        names.append(stmt.target.id)
+    assert names, f"{path.name}: empty parameters cell"
+    found = papermill.inspect_notebook(str(path))
+    assert list(found) == names, f"{path.name}: papermill parses {list(found)}, the cell assigns {names}"
+    nxt = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+    assert nxt is not None and nxt.cell_type == "code" and "quick_mode()" in nxt.source, \
+        f"{path.name}: the cell after the parameters must apply quick mode (pinnkit.report.quick_mode())"
+    assert any(c.cell_type == "code" and "record(" in c.source for c in nb.cells[i + 1:]), \
+        f"{path.name}: no cell records its numbers with pinnkit.report.record(...)"
+
+
+# --- execution -------------------------------------------------------------------------
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_runs_in_quick_mode_and_records_numbers(path, tmp_path, monkeypatch):
+    import papermill
+
+    results = tmp_path / "results"
+    monkeypatch.setenv("PINNKIT_QUICK", "1")
+    monkeypatch.setenv("PINNKIT_RESULTS", str(results))
+    papermill.execute_notebook(str(path), str(tmp_path / path.name), kernel_name="python3",
+                               execution_timeout=EXECUTION_TIMEOUT, cwd=str(path.parent), progress_bar=False)
+    out = results / f"{path.stem}.json"
+    assert out.exists(), f"{path.name} recorded no numbers: call pinnkit.report.record({path.stem!r}, ...)"
+    recorded = json.loads(out.read_text())
+    assert recorded["notebook"] == path.stem and recorded["quick"] is True, recorded
+    values = dict(_numbers({k: v for k, v in recorded.items() if k not in ("notebook", "quick")}))
+    numeric = {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    assert numeric, f"{path.name} recorded no numbers: {recorded}"
+    missing = [k for k, v in values.items() if v is None]  # record() stores NaN/Inf as null
+    assert not missing, f"{path.name} recorded non-finite values for {missing}"
+    assert all(math.isfinite(v) for v in numeric.values()), numeric
+    if path.stem in CHECKS:
+        CHECKS[path.stem](recorded)
+
+
+def test_every_owned_check_has_a_notebook():
+    """A renamed notebook must not silently lose its checks."""
+    stems = {p.stem for p in NOTEBOOKS}
+    assert set(CHECKS) <= stems, set(CHECKS) - stems
