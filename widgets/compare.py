@@ -57,7 +57,7 @@ class Compare:
                 clim = self._clim(kind)
                 return field_view(run.grid, values, f"{self.labels[i]}: {kind}", run.problem.domain.names,
                                   log=kind != "prediction", clim=clim, width=300, height=220)
-            return pn.pane.HoloViews(hv.DynamicMap(view, streams=[self.pipe]), linked_axes=False)
+            return pn.pane.HoloViews(hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True), linked_axes=False)
 
         def losses(data):
             overlays = [curves_view({f"{lab} {k}": v for k, v in run.curves("loss/").items()}, "loss per term",
@@ -68,7 +68,7 @@ class Compare:
         self.views = pn.Column(
             pn.Row(side(0, "prediction"), side(0, "|error|")),
             pn.Row(side(1, "prediction"), side(1, "|error|")),
-            pn.pane.HoloViews(hv.DynamicMap(losses, streams=[self.pipe]), linked_axes=False))
+            pn.pane.HoloViews(hv.DynamicMap(losses, streams=[self.pipe]).opts(framewise=True), linked_axes=False))
         self.panel = pn.Row(pn.Column(self.shared.panel, width=310),
                             pn.Column(pn.Row(self.train_button, self.stop_button), self.table, self.views),
                             *[pn.Column(s.panel, width=310) for s in self.sides])

@@ -62,7 +62,7 @@ class Dashboard:
         self._busy = False
 
         self.train_button = pn.widgets.Button(label="▶ Train", color="primary", width=90)
-        self.pause_button = pn.widgets.Button(label="⏸ Pause", width=90, disabled=True)
+        self.pause_button = pn.widgets.Button(label="Pause", width=90, disabled=True)
         self.stop_button = pn.widgets.Button(label="■ Stop", color="danger", width=90, disabled=True)
         self.reset_button = pn.widgets.Button(label="↺ Reset", width=90)
         self.train_button.on_click(lambda e: self.train())
@@ -91,7 +91,7 @@ class Dashboard:
                     el = el * hv.Curve((run.grid.axes[0], run.grid.ref), names()[0], "prediction",
                                        label="reference").opts(line_dash="dashed", color="black")
                 return el
-            return hv.DynamicMap(view, streams=[self.ref_pipe if kind == "reference" else self.pipe])
+            return hv.DynamicMap(view, streams=[self.ref_pipe if kind == "reference" else self.pipe]).opts(framewise=True)
 
         def cview(which):
             def view(data):
@@ -101,7 +101,7 @@ class Dashboard:
                 if which == "weights":
                     return curves_view(run.curves("weight/"), "loss weight per term", ylabel="weight")
                 return curves_view(run.grad_norm_curves(), "‖∇θ loss‖ per term", ylabel="gradient norm")
-            return hv.DynamicMap(view, streams=[self.pipe])
+            return hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True)
 
         self.reset(build_only=True)
         self.field_panes = {k: pn.pane.HoloViews(fview(k), linked_axes=False)
@@ -214,10 +214,10 @@ class Dashboard:
             return
         if run.pause_event.is_set():
             run.resume()
-            self.pause_button.label = "⏸ Pause"
+            self.pause_button.label = "Pause"
         else:
             run.pause()
-            self.pause_button.label = "▶ Resume"
+            self.pause_button.label = "Resume"
 
     def reset(self, build_only: bool = False) -> None:
         """Stop any run and show the untrained model for the current settings."""
@@ -247,7 +247,7 @@ class Dashboard:
             self._callback = None
         self.controls.disable(False)
         self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = False, True, True
-        self.pause_button.label = "⏸ Pause"
+        self.pause_button.label = "Pause"
         run = self.run
         if final and run.error is not None:
             self.message.object = f"**Training failed:** `{run.error!r}`"

@@ -90,9 +90,10 @@ def curves_view(curves: dict, title: str, *, logy: bool = True, width: int = 330
             v = np.where(v > 0, v, np.nan)
         allv.append(v)
         elements.append(hv.Curve((s, v), "step", ylabel or "value", label=name).opts(
-            color=colors.get(name, _TERM_COLORS[i % len(_TERM_COLORS)]), line_dash=dash, line_width=1.5))
+            color=colors.get(name, _TERM_COLORS[i % len(_TERM_COLORS)]), line_dash=dash, line_width=1.5,
+            framewise=True))
     if not elements:
-        elements = [hv.Curve(([0], [1.0]), "step", ylabel or "value").opts(alpha=0)]
+        elements = [hv.Curve(([0], [1.0]), "step", ylabel or "value").opts(alpha=0, framewise=True)]
     lim = _log_limits(np.concatenate(allv) if allv else [1.0]) if logy else (None, None)
     return hv.Overlay(elements).opts(title=title, logy=logy, width=width, height=height, framewise=True,
                                      ylim=lim, legend_position="top_right", show_legend=True)
