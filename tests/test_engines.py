@@ -174,3 +174,21 @@ def test_compiled_taylor_matches_eager(points64):
     assert torch.allclose(u, u_e, atol=1e-12, rtol=0)
     for s in ("x", "t", "xx"):
         assert torch.allclose(g_c[s], g_e[s], atol=1e-10, rtol=0)
+
+
+def test_compiled_engine_stays_eager_until_safe(points64):
+    """The compiled propagation is used only after a call without a missing pair and
+    never after reverse mode ran through a jet (torch cannot differentiate it twice)."""
+    model = MLP(2, 1, 6, 2, seed=0).double()
+    wrapped = Taylor(compiled=True).wrap(model)
+    wrapped._compiled_fn = None  # would fail if used; the flags decide, nothing is compiled here
+    D = Derivatives(points64, ("x", "t"))
+    u = wrapped(points64)  # first call: eager (the pairs are unknown)
+    D(u, "xx")  # missing: reverse mode once, pair recorded
+    assert wrapped.pairs == [(0, 0)] and not wrapped.eager_only
+    u = wrapped(points64)  # eager again: the previous call missed a pair
+    D = Derivatives(points64, ("x", "t"))
+    D(u * u, "x")  # reverse mode through the jet
+    assert wrapped.eager_only
+    u = wrapped(points64)  # still eager (a compiled call would raise: _compiled_fn is None)
+    assert jet_of(u, points64).pairs == ((0, 0),)

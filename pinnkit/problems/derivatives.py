@@ -18,7 +18,7 @@ from typing import Sequence
 
 import torch
 
-from .engines import jet_of
+from .engines import jet_of, note_fallback
 
 __all__ = ["gradient", "partial", "laplacian", "Derivatives"]
 
@@ -34,7 +34,7 @@ def _check(u: torch.Tensor, x: torch.Tensor) -> None:
         raise ValueError("x must have requires_grad=True to take derivatives with respect to it")
 
 
-def gradient(u: torch.Tensor, x: torch.Tensor, *, constant_ok: bool = False) -> torch.Tensor:
+def gradient(u: torch.Tensor, x: torch.Tensor, *, constant_ok: bool = False, _note: bool = True) -> torch.Tensor:
     """All first partial derivatives: ``u: (N, 1)``, ``x: (N, d)`` -> ``(N, d)``.
 
     A ``u`` that does not depend on ``x`` is an error (a detached ``x`` or
@@ -46,6 +46,8 @@ def gradient(u: torch.Tensor, x: torch.Tensor, *, constant_ok: bool = False) -> 
     jet = jet_of(u, x)
     if jet is not None:
         return jet.gradient()
+    if _note:
+        note_fallback(x)
     if not u.requires_grad:
         if constant_ok and torch.is_grad_enabled():
             return torch.zeros_like(x)
@@ -124,16 +126,18 @@ class Derivatives:
         key = (id(u), spec)
         if key in self._cache:
             return self._cache[key]
-        jet = jet_of(u, self.x) if len(spec) <= 2 else None
-        if jet is not None:
+        jet = jet_of(u, self.x)
+        if jet is not None and len(spec) <= 2:
             out = jet.get(tuple(self._axis(c) for c in spec))
             if out is not None:
                 self._cache[key] = out
                 return out
+        elif jet is None or len(spec) > 2:
+            note_fallback(self.x)  # reverse mode through a jet: see TaylorModel
         base = self(u, spec[:-1])
         gkey = (id(u), spec[:-1])
         if gkey not in self._grads:
-            self._grads[gkey] = gradient(base, self.x, constant_ok=len(spec) > 1)
+            self._grads[gkey] = gradient(base, self.x, constant_ok=len(spec) > 1, _note=False)
         out = self._grads[gkey][:, self._axis(spec[-1]) : self._axis(spec[-1]) + 1]
         self._cache[key] = out
         return out

@@ -56,6 +56,8 @@ __all__ = ["Engine", "Autograd", "Taylor", "Jet", "ENGINES", "DEFAULT_ENGINE", "
 
 #: attribute under which a jet is attached to the output tensor it describes
 JET_ATTRIBUTE = "_pinnkit_jet"
+#: attribute naming, on an input tensor, the Taylor model that propagated jets from it
+OWNER_ATTRIBUTE = "_pinnkit_taylor_owner"
 
 
 class Jet:
@@ -241,19 +243,44 @@ class Autograd(Engine):
         return model
 
 
+_COMPILED: list = []
+
+
+def compiled_propagate_jet():
+    """``torch.compile(propagate_jet)``, created once per process and shared: each new
+    ``torch.compile`` wrapper would compile again (and count towards torch's recompile
+    limit). Compiled code depends only on shapes and dtypes, never on a model's values."""
+    if not _COMPILED:
+        _COMPILED.append(torch.compile(propagate_jet))
+    return _COMPILED[0]
+
+
 class TaylorModel:
     """``model`` evaluated with its jet attached to the output (for inputs with
-    ``requires_grad``). The second-order pairs grow as residuals ask for them."""
+    ``requires_grad``). The second-order pairs grow as residuals ask for them.
+
+    With ``compiled=True`` the compiled propagation is used only once a call went by
+    without a missing pair, and never after reverse mode was needed on top of a jet
+    (third derivatives, derivatives of expressions or of sliced outputs): torch cannot
+    differentiate a compiled graph twice, so such models keep the eager propagation."""
 
     def __init__(self, model: nn.Module, compiled: bool = False, pairs: Sequence[tuple[int, int]] = ()):
         self.model = model
         self.pairs: list[tuple[int, int]] = sorted({(min(p), max(p)) for p in pairs})
         self.compiled = compiled
-        self._fn = torch.compile(propagate_jet) if compiled else propagate_jet
+        self.eager_only = False  # set for good once reverse mode ran through a jet
+        self._missed = True  # the pairs are not known to be complete yet
+        self._compiled_fn = compiled_propagate_jet() if compiled else None
 
     def request(self, pair: tuple[int, int]) -> None:
+        """A second derivative ``pair`` was asked for but is not in the jet."""
+        self._missed = True
         if pair not in self.pairs:
             self.pairs = sorted(self.pairs + [pair])
+
+    def fallback(self) -> None:
+        """Reverse mode was used through a jet of this model (see the class docstring)."""
+        self.eager_only = True
 
     def __getattr__(self, name):  # behave like the wrapped model for attribute reads
         if name == "model":
@@ -267,13 +294,24 @@ class TaylorModel:
         in_dim = getattr(self.model, "in_dim", None)
         if stages is None or (in_dim is not None and x.shape[1] != in_dim):
             return self.model(x)
-        v, first, second = self._fn(stages, x, tuple(self.pairs))
+        use_compiled = self.compiled and not self._missed and not self.eager_only
+        self._missed = False
+        fn = self._compiled_fn if use_compiled else propagate_jet
+        v, first, second = fn(stages, x, tuple(self.pairs))
         if v.shape[1] == 1:
             setattr(v, JET_ATTRIBUTE, Jet(x, first, second, self.pairs, self.request))
+            setattr(x, OWNER_ATTRIBUTE, self)
         return v
 
     def __repr__(self):
         return f"TaylorModel({type(self.model).__name__}, pairs={self.pairs}, compiled={self.compiled})"
+
+
+def note_fallback(x: torch.Tensor) -> None:
+    """Tell the Taylor model that produced jets on ``x`` (if any) that reverse mode ran."""
+    owner = getattr(x, OWNER_ATTRIBUTE, None)
+    if owner is not None:
+        owner.fallback()
 
 
 class Taylor(Engine):
@@ -307,7 +345,7 @@ ENGINES: dict[str, Callable[[], Engine]] = {
 }
 
 #: the engine ``train`` uses unless told otherwise (chosen by benchmarks/run.py's measurements)
-DEFAULT_ENGINE = "taylor"
+DEFAULT_ENGINE = "autograd"
 
 
 def get_engine(engine: str | Engine | None = None) -> Engine:

@@ -1,0 +1,466 @@
+"""pinnkit speed benchmarks (run on demand: ``make bench``; never a timed test).
+
+Sections (``--only a,b``):
+
+- ``step``: per-step time on DeepXDE's Burgers configuration (benchmarks/cases.py) for
+  DeepXDE 1.15 (PyTorch backend), a plain PyTorch loop and pinnkit with each derivative
+  engine; same points, same initial weights, same loss (checked); runs interleaved
+  (A B C … A B C …), medians of the repeats and ratios to DeepXDE, at 1 and 2 threads.
+- ``accuracy``: time to reach DeepXDE's documented final accuracy — DeepXDE's recipe
+  (15 000 Adam steps at lr 1e-3, then L-BFGS) against pinnkit's recipe (below).
+- ``scaling``: per-step time against collocation points (1k–64k) and width (20–256).
+- ``memory``: peak resident memory of one training step per variant (fresh processes).
+- ``ensemble``: 8 seeds trained vectorised against 8 sequential runs.
+
+Writes ``benchmarks/RESULTS.md`` (Markdown tables, linked from the README) and
+``benchmarks/results.json``. The machine's load average is recorded with every section:
+timings on a shared machine are noisy, ratios within one interleaved run much less so.
+DeepXDE is an optional extra: ``pip install -e '.[bench]'`` and ``DDE_BACKEND=pytorch``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("DDE_BACKEND", "pytorch")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import cases  # noqa: E402
+
+#: pinnkit variants timed per step: engine, "+fused" for torch's fused CPU Adam
+ENGINES = ("autograd", "autograd+fused", "taylor+fused", "taylor-compiled+fused")
+
+
+def have_deepxde() -> bool:
+    try:
+        import deepxde  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def load() -> str:
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+# -- per-step -------------------------------------------------------------------------------
+
+class Variant:
+    """Something that trains ``n`` steps of the Burgers configuration: ``run(n) -> loss``."""
+
+    def __init__(self, name, run, first_loss):
+        self.name, self.run, self.first_loss = name, run, first_loss
+
+
+def make_variants(engines=ENGINES, width=20, depth=3, xi=None, xb=None, x0=None, with_deepxde=True):
+    from pinnkit.optim import OptimizerSpec, adam
+    from pinnkit.training import train
+
+    if xi is None:
+        xi, xb, x0 = cases.points()
+    init = cases.pinnkit_model(width, depth)
+    problem = cases.pinnkit_problem(xb, x0)
+    sampler = cases.FixedPoints(np.concatenate([xi, xb, x0]))
+    variants = []
+    if with_deepxde and width == 20 and depth == 3 and have_deepxde():
+        dde, model, net = cases.deepxde_model(xi, xb, x0, init_from=init)
+        model.compile("adam", lr=1e-3)
+
+        def run_dde(n, model=model):
+            model.train(iterations=n, display_every=10**9, verbose=0)
+            return float(model.train_state.loss_train.sum())
+
+        first = _deepxde_first_loss(model)
+        variants.append(Variant("DeepXDE 1.15 (PyTorch)", run_dde, first))
+    plain_net = torch.nn.Sequential(*[m for m in cases.pinnkit_model(width, depth).net])
+    cases.copy_weights(init, plain_net)
+    plain = cases.PlainStep(plain_net, xi, xb, x0)
+    variants.append(Variant("plain PyTorch (autograd.grad ×2)", plain.steps, float(plain.loss().detach())))
+    for engine in engines:
+        engine, fused = engine.split("+") if "+" in engine else (engine, "")
+        model = cases.pinnkit_model(width, depth)
+        cases.copy_weights(init, model)
+        spec = adam(1e-3)
+        if fused:  # torch's fused (single-kernel) CPU Adam: same update to round-off
+            spec = OptimizerSpec("adam", lambda p: torch.optim.Adam(p, lr=1e-3, fused=True))
+
+        def run_pk(n, model=model, engine=engine, spec=spec):
+            h = train(problem, model, sampler=sampler, optimizer=spec, steps=n, metrics=None,
+                      progress=False, engine=engine, threads=torch.get_num_threads())
+            return h["loss"][-1]
+
+        probe = cases.pinnkit_model(width, depth)
+        cases.copy_weights(init, probe)
+        h = train(problem, probe, sampler=sampler, optimizer=adam(1e-3), steps=1, metrics=None, progress=False,
+                  engine="autograd")
+        name = f"pinnkit, engine={engine}" + (", fused Adam" if fused else "")
+        variants.append(Variant(name, run_pk, float(h["loss"][0])))
+    return variants
+
+
+def _deepxde_first_loss(model) -> float:
+    """DeepXDE's loss at the initial weights (its loss terms summed; train(0) only evaluates)."""
+    model.train(iterations=0, display_every=10**9, verbose=0)
+    return float(np.sum(model.train_state.loss_train))
+
+
+def time_steps(variants, steps, repeats, warmup):
+    """Interleaved repeats: ``{name: [ms/step, ...]}``."""
+    for v in variants:
+        v.run(warmup)
+    times = {v.name: [] for v in variants}
+    for _ in range(repeats):
+        for v in variants:
+            t = time.perf_counter()
+            v.run(steps)
+            times[v.name].append((time.perf_counter() - t) / steps * 1e3)
+    return times
+
+
+def section_step(args, out):
+    rows = []
+    checks = {}
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        variants = make_variants()
+        checks[threads] = {v.name: v.first_loss for v in variants}
+        before = load()
+        times = time_steps(variants, args.steps, args.repeats, args.warmup)
+        base_name = variants[0].name
+        base = statistics.median(times[base_name])
+        for v in variants:
+            med = statistics.median(times[v.name])
+            rows.append({"threads": threads, "variant": v.name, "ms_per_step": med, "ratio": med / base,
+                         "repeats": [round(x, 3) for x in times[v.name]], "load": f"{before} → {load()}"})
+            print(f"[step] {threads} thr  {v.name:40s} {med:7.2f} ms/step  {med / base:5.2f}×", flush=True)
+    out["step"] = {"rows": rows, "initial_loss": checks, "steps": args.steps, "repeats": args.repeats,
+                   "baseline": rows[0]["variant"] if rows else None}
+
+
+def profile_step(engine, threads=1, steps=20):
+    """Self CPU time by operator for ``steps`` pinnkit steps (torch.profiler)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from pinnkit.optim import adam
+    from pinnkit.training import train
+
+    torch.set_num_threads(threads)
+    xi, xb, x0 = cases.points()
+    problem = cases.pinnkit_problem(xb, x0)
+    sampler = cases.FixedPoints(np.concatenate([xi, xb, x0]))
+    model = cases.pinnkit_model()
+    train(problem, model, sampler=sampler, optimizer=adam(1e-3), steps=5, metrics=None, progress=False, engine=engine)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        train(problem, model, sampler=sampler, optimizer=adam(1e-3), steps=steps, metrics=None, progress=False,
+              engine=engine)
+    events = [e for e in prof.key_averages() if e.key.startswith("aten::")]
+    total = sum(e.self_cpu_time_total for e in events)
+    top = sorted(events, key=lambda e: -e.self_cpu_time_total)[:12]
+    return {"engine": engine, "ops_per_step": sum(e.count for e in events) / steps,
+            "total_ms_per_step": total / steps / 1e3,
+            "top": [(e.key, e.count / steps, e.self_cpu_time_total / steps / 1e3, e.self_cpu_time_total / total)
+                    for e in top]}
+
+
+# -- time to accuracy -------------------------------------------------------------------------
+
+def section_accuracy(args, out):
+    from pinnkit import zoo
+    from pinnkit.training import Evaluator
+
+    torch.set_num_threads(max(args.threads))
+    problem = zoo.get("burgers")
+    evaluator = Evaluator(problem)
+    res = {"threads": max(args.threads)}
+    if have_deepxde() and not args.skip_deepxde_recipe:
+        dde, model, net = cases.deepxde_native(seed=0)
+        trace = []
+
+        def err():
+            return evaluator(net)["rel_l2"]
+
+        t0 = time.perf_counter()
+        model.compile("adam", lr=1e-3)
+        chunk = 1000
+        for k in range(args.dde_adam // chunk):
+            model.train(iterations=chunk, display_every=10**9, verbose=0)
+            trace.append(("adam", (k + 1) * chunk, time.perf_counter() - t0, err()))
+        t_adam = time.perf_counter() - t0
+        e_adam = trace[-1][3]
+        dde.optimizers.config.set_LBFGS_options(maxiter=args.dde_lbfgs)
+        model.compile("L-BFGS")
+        model.train(display_every=10**9, verbose=0)
+        t_total = time.perf_counter() - t0
+        e_final = err()
+        trace.append(("lbfgs", args.dde_lbfgs, t_total, e_final))
+        res["deepxde"] = {"adam_steps": args.dde_adam, "lbfgs_maxiter": args.dde_lbfgs, "time_adam": t_adam,
+                          "rel_l2_adam": e_adam, "time_total": t_total, "rel_l2_final": e_final, "trace": trace}
+        print(f"[accuracy] DeepXDE: {e_adam:.3e} after Adam ({t_adam:.1f} s), {e_final:.3e} at end ({t_total:.1f} s)",
+              flush=True)
+    target = res.get("deepxde", {}).get("rel_l2_final", 1.1e-2)
+    res["target"] = target
+    hist, recipe = pinnkit_recipe(problem, time_limit=args.pk_time_limit, target=args.pk_target)
+    steps, errs = hist.where("metric/rel_l2")
+    times = np.array([r["time"] for r in hist.rows if r.get("metric/rel_l2") is not None])
+    hit = np.flatnonzero(errs <= target)
+    hit3 = np.flatnonzero(errs < 1e-3)
+    res["pinnkit"] = {"recipe": recipe, "final_rel_l2": float(errs[-1]) if len(errs) else None,
+                      "final_time": hist.final.get("time"),
+                      "time_to_target": float(times[hit[0]]) if len(hit) else None,
+                      "time_to_1e-3": float(times[hit3[0]]) if len(hit3) else None,
+                      "trace": [(int(s), float(t), float(e)) for s, t, e in zip(steps, times, errs)][::5]}
+    print(f"[accuracy] pinnkit: target {target:.2e} at {res['pinnkit']['time_to_target']} s; "
+          f"1e-3 at {res['pinnkit']['time_to_1e-3']} s; final {res['pinnkit']['final_rel_l2']}", flush=True)
+    out["accuracy"] = res
+
+
+def pinnkit_recipe(problem, time_limit=180.0, target=1e-3):
+    """pinnkit's Burgers recipe: exact initial/boundary conditions (hard constraint),
+    4×32 tanh, 8192 Sobol' points, 2000 Adam steps (lr 1e-3) then L-BFGS (strong Wolfe),
+    float64; stops at ``target`` or after ``time_limit`` seconds."""
+    from pinnkit.models import build_model
+    from pinnkit.optim import adam, lbfgs
+    from pinnkit.sampling import Sobol
+    from pinnkit.training import Callback, EarlyStop, train
+
+    class TimeLimit(Callback):
+        def on_step_end(self, state):
+            if state.elapsed > time_limit:
+                state.stop = f"time limit {time_limit} s"
+
+    recipe = dict(hard=True, width=32, depth=4, points=8192, adam=2000, lbfgs=20000, dtype="float64",
+                  eval_every=50)
+    model = build_model(problem, width=recipe["width"], depth=recipe["depth"], hard=True, seed=0)
+    h = train(problem, model, sampler=Sobol(recipe["points"]),
+              optimizer=[(adam(1e-3), recipe["adam"]), (lbfgs(tolerance_change=0.0, tolerance_grad=0.0),
+                                                        recipe["lbfgs"])],
+              dtype=recipe["dtype"], eval_every=recipe["eval_every"], progress=False,
+              callbacks=[EarlyStop(target), TimeLimit()])
+    return h, recipe
+
+
+# -- scaling, memory, ensembles ---------------------------------------------------------------
+
+def section_scaling(args, out):
+    torch.set_num_threads(1)
+    rows = []
+    for n in args.points:
+        xi, xb, x0 = cases.points(num_domain=n)
+        variants = make_variants(engines=("autograd", "taylor"), xi=xi, xb=xb, x0=x0, with_deepxde=False)
+        steps = max(3, min(args.steps, int(args.steps * 2540 / n)))
+        times = time_steps(variants, steps, args.scaling_repeats, 1)
+        rows.append({"kind": "points", "n": n, "width": 20, **{k: statistics.median(v) for k, v in times.items()}})
+        print(f"[scaling] N={n}: " + ", ".join(f"{k}: {statistics.median(v):.2f}" for k, v in times.items()), flush=True)
+    for w in args.widths:
+        variants = make_variants(engines=("autograd", "taylor"), width=w, with_deepxde=False)
+        steps = max(3, min(args.steps, int(args.steps * 400 / (w * w))))
+        times = time_steps(variants, steps, args.scaling_repeats, 1)
+        rows.append({"kind": "width", "n": 2540, "width": w, **{k: statistics.median(v) for k, v in times.items()}})
+        print(f"[scaling] width={w}: " + ", ".join(f"{k}: {statistics.median(v):.2f}" for k, v in times.items()),
+              flush=True)
+    out["scaling"] = {"rows": rows, "load": load()}
+
+
+MEMORY_SNIPPET = r"""
+import resource, sys, numpy as np, torch
+sys.path.insert(0, {here!r})
+import cases
+torch.set_num_threads(1)
+n, which = {n}, {which!r}
+xi, xb, x0 = cases.points(num_domain=n)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if which == "plain":
+    net = torch.nn.Sequential(*[m for m in cases.pinnkit_model().net])
+    cases.PlainStep(net, xi, xb, x0).steps(3)
+else:
+    from pinnkit.optim import adam
+    from pinnkit.training import train
+    train(cases.pinnkit_problem(xb, x0), cases.pinnkit_model(), sampler=cases.FixedPoints(np.concatenate([xi, xb, x0])),
+          optimizer=adam(1e-3), steps=3, metrics=None, progress=False, engine=which)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
+"""
+
+
+def section_memory(args, out):
+    rows = []
+    for n in args.memory_points:
+        row = {"n": n}
+        for which in ("plain", "autograd", "taylor"):
+            code = MEMORY_SNIPPET.format(here=str(HERE), n=n, which=which)
+            res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+            row[which] = float(res.stdout.strip().splitlines()[-1]) if res.returncode == 0 else None
+        rows.append(row)
+        print(f"[memory] N={n}: {row}", flush=True)
+    out["memory"] = rows
+
+
+def section_ensemble(args, out):
+    from pinnkit import zoo
+    from pinnkit.optim import adam
+    from pinnkit.sampling import Uniform
+    from pinnkit.training import train
+    from pinnkit.training.ensembles import ensemble_models, train_ensemble
+
+    torch.set_num_threads(1)
+    problem = zoo.get("burgers")
+    seeds = list(range(args.members))
+    kw = dict(sampler=Uniform(2540), optimizer=adam(1e-3), steps=args.ensemble_steps, condition_points=80,
+              metrics=None, progress=False)
+    t_seq, t_ens = [], []
+    for _ in range(args.ensemble_repeats):
+        models = ensemble_models(problem, seeds, width=20, depth=3)
+        t = time.perf_counter()
+        for s, m in zip(seeds, models):
+            train(problem, m, seed=s, **kw)
+        t_seq.append(time.perf_counter() - t)
+        models = ensemble_models(problem, seeds, width=20, depth=3)
+        t = time.perf_counter()
+        train_ensemble(problem, models, seeds=seeds, **kw)
+        t_ens.append(time.perf_counter() - t)
+    seq, ens = statistics.median(t_seq), statistics.median(t_ens)
+    out["ensemble"] = {"members": args.members, "steps": args.ensemble_steps, "sequential_s": seq,
+                       "vectorised_s": ens, "throughput_ratio": seq / ens, "repeats": [t_seq, t_ens], "load": load()}
+    print(f"[ensemble] {args.members} members × {args.ensemble_steps} steps: sequential {seq:.1f} s, "
+          f"vectorised {ens:.1f} s, throughput ×{seq / ens:.2f}", flush=True)
+
+
+# -- report -----------------------------------------------------------------------------------
+
+def fmt(v, spec=".2f"):
+    return "—" if v is None else format(v, spec)
+
+
+def write_markdown(out, path: Path):
+    L = ["# pinnkit benchmarks", "",
+         f"Generated by `benchmarks/run.py` ({out['meta']['date']}, torch {out['meta']['torch']}, "
+         f"{out['meta']['cpus']} CPUs, {out['meta']['machine']}). Load average at start: {out['meta']['load']}.",
+         "Timings on a shared machine are noisy; read the ratios (interleaved runs, medians).", ""]
+    if "step" in out:
+        s = out["step"]
+        L += ["## Per-step time, DeepXDE's Burgers configuration",
+              "", "3×20 tanh, 2540 + 80 + 160 points (residual on all 2780), Adam lr 1e-3, float32; same points, "
+              "same initial weights, same loss in every variant. "
+              f"{s['steps']} steps × {s['repeats']} interleaved repeats, median ms/step; ratio to the first row "
+              "(target: pinnkit ≤ 0.67× DeepXDE).", "",
+              "| threads | variant | ms/step | ratio | load (1/5/15 min) |", "|---|---|---|---|---|"]
+        for r in s["rows"]:
+            L.append(f"| {r['threads']} | {r['variant']} | {r['ms_per_step']:.2f} | {r['ratio']:.2f}× | {r['load']} |")
+        L += ["", "Initial loss of each variant (same weights and points, so equal to round-off):", ""]
+        for thr, d in s["initial_loss"].items():
+            L.append(f"- {thr} thread(s): " + ", ".join(f"{k}: {v:.7g}" for k, v in d.items()))
+        L.append("")
+    if "profile" in out:
+        L += ["## Where a pinnkit step spends its time", "",
+              "torch.profiler, self CPU time of aten operators per step (1 thread).", ""]
+        for p in out["profile"]:
+            L += [f"**engine={p['engine']}**: {p['ops_per_step']:.0f} operator calls and "
+                  f"{p['total_ms_per_step']:.2f} ms of operator time per step.", "",
+                  "| operator | calls/step | ms/step | share |", "|---|---|---|---|"]
+            L += [f"| `{k}` | {c:.0f} | {t:.3f} | {f:.0%} |" for k, c, t, f in p["top"]]
+            L.append("")
+    if "accuracy" in out:
+        a = out["accuracy"]
+        L += ["## Time to accuracy", ""]
+        d = a.get("deepxde")
+        if d:
+            L += [f"DeepXDE's documented recipe ({d['adam_steps']} Adam steps, lr 1e-3, then L-BFGS with "
+                  f"maxiter {d['lbfgs_maxiter']}), own sampling and initialisation, seed 0: rel. L2 "
+                  f"{d['rel_l2_adam']:.3e} after Adam ({d['time_adam']:.1f} s), {d['rel_l2_final']:.3e} at the end "
+                  f"({d['time_total']:.1f} s)."]
+        p = a["pinnkit"]
+        r = p["recipe"]
+        L += ["", f"pinnkit's recipe: {r['width']}×{r['depth']} tanh with the exact initial/boundary transform "
+              f"(hard constraint), {r['points']} Sobol' points, {r['adam']} Adam steps then L-BFGS, {r['dtype']}; "
+              f"{a['threads']} threads.", "",
+              "| | wall time (s) | ratio to DeepXDE |", "|---|---|---|"]
+        dt = d["time_total"] if d else None
+        tt = p["time_to_target"]
+        L.append(f"| DeepXDE recipe, to its final rel. L2 {a['target']:.2e} | {fmt(dt, '.1f')} | 1.00× |")
+        L.append(f"| pinnkit recipe, to the same rel. L2 (target ≤ 0.33×) | {fmt(tt, '.1f')} | "
+                 f"{fmt(tt / dt if (tt and dt) else None)}× |")
+        L.append(f"| pinnkit recipe, to rel. L2 < 1e-3 (target ≤ 180 s) | {fmt(p['time_to_1e-3'], '.1f')} | — |")
+        L.append(f"| pinnkit recipe, final rel. L2 | {fmt(p['final_rel_l2'], '.2e')} at {fmt(p['final_time'], '.1f')} s"
+                 f" | — |")
+        L.append("")
+    if "scaling" in out:
+        L += ["## Scaling (1 thread, ms/step, medians)", "", f"Load: {out['scaling']['load']}.", ""]
+        rows = out["scaling"]["rows"]
+        names = [k for k in rows[0] if k not in ("kind", "n", "width")]
+        L += ["| points | width | " + " | ".join(names) + " | taylor / autograd |",
+              "|---|---|" + "---|" * len(names) + "---|"]
+        for r in rows:
+            ta = r.get("pinnkit, engine=taylor"), r.get("pinnkit, engine=autograd")
+            L.append(f"| {r['n']} | {r['width']} | " + " | ".join(f"{r[k]:.2f}" for k in names)
+                     + f" | {ta[0] / ta[1]:.2f} |")
+        L.append("")
+    if "memory" in out:
+        L += ["## Peak memory of 3 training steps (MiB above the process baseline, fresh process each)", "",
+              "| points | plain PyTorch | pinnkit autograd | pinnkit taylor |", "|---|---|---|---|"]
+        for r in out["memory"]:
+            L.append(f"| {r['n']} | {fmt(r['plain'], '.0f')} | {fmt(r['autograd'], '.0f')} | {fmt(r['taylor'], '.0f')} |")
+        L.append("")
+    if "ensemble" in out:
+        e = out["ensemble"]
+        L += ["## Vectorised ensembles", "",
+              f"{e['members']} seeds of Burgers 3×20 (2540 points, {e['steps']} Adam steps each), 1 thread, "
+              f"load {e['load']}.", "", "| | wall time (s) | throughput |", "|---|---|---|",
+              f"| {e['members']} sequential `train` runs | {e['sequential_s']:.1f} | 1.00× |",
+              f"| one `train_ensemble` (target ≥ 4×) | {e['vectorised_s']:.1f} | {e['throughput_ratio']:.2f}× |", ""]
+    path.write_text("\n".join(L))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="step,profile,ensemble,scaling,memory,accuracy")
+    ap.add_argument("--quick", action="store_true", help="few steps and repeats (checks the script)")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    ap.add_argument("--dde-adam", type=int, default=15000)
+    ap.add_argument("--dde-lbfgs", type=int, default=15000)
+    ap.add_argument("--skip-deepxde-recipe", action="store_true")
+    ap.add_argument("--pk-time-limit", type=float, default=180.0)
+    ap.add_argument("--pk-target", type=float, default=1e-3)
+    args = ap.parse_args(argv)
+    args.threads = [int(t) for t in args.threads.split(",")]
+    args.points = [1000, 4000, 16000, 64000]
+    args.widths = [20, 64, 128, 256]
+    args.memory_points = [2540, 64000]
+    args.members, args.ensemble_steps, args.ensemble_repeats, args.scaling_repeats = 8, 100, 3, 3
+    if args.quick:
+        args.steps, args.repeats, args.warmup = 10, 2, 2
+        args.points, args.widths, args.memory_points = [1000, 4000], [20, 64], [2540]
+        args.ensemble_steps, args.ensemble_repeats, args.scaling_repeats = 5, 1, 1
+        args.dde_adam, args.dde_lbfgs, args.pk_time_limit = 1000, 50, 20.0
+    sections = args.only.split(",")
+    json_path = Path(args.out).with_suffix(".json")
+    out = json.loads(json_path.read_text()) if json_path.exists() and args.only != ap.get_default("only") else {}
+    out["meta"] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "torch": torch.__version__,
+                   "cpus": os.cpu_count(), "machine": platform.processor() or platform.machine(), "load": load()}
+    for name in sections:
+        t = time.perf_counter()
+        if name == "profile":
+            out["profile"] = [profile_step(e) for e in ("autograd", "taylor")]
+        else:
+            globals()[f"section_{name}"](args, out)
+        print(f"-- {name} done in {time.perf_counter() - t:.0f} s (load {load()})", flush=True)
+        json_path.write_text(json.dumps(out, indent=1, default=str))
+        write_markdown(out, Path(args.out))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
