@@ -208,6 +208,14 @@ def section_accuracy(args, out):
                           "rel_l2_adam": e_adam, "time_total": t_total, "rel_l2_final": e_final, "trace": trace}
         print(f"[accuracy] DeepXDE: {e_adam:.3e} after Adam ({t_adam:.1f} s), {e_final:.3e} at end ({t_total:.1f} s)",
               flush=True)
+    elif "step" in out:
+        # DeepXDE's recipe not run here: a lower bound of its wall time is its 15 000 Adam steps
+        # at the per-step time measured above (its L-BFGS phase, needed to reach 1.1e-2, excluded)
+        rows = [r for r in out["step"]["rows"] if r["variant"].startswith("DeepXDE")]
+        if rows:
+            ms = [r["ms_per_step"] for r in rows if r["threads"] == max(args.threads)] or [rows[-1]["ms_per_step"]]
+            res["deepxde_estimate"] = {"time_adam_lower_bound": ms[0] * args.dde_adam / 1e3, "ms_per_step": ms[0],
+                                       "adam_steps": args.dde_adam, "rel_l2_final_reported": 1.1e-2}
     target = res.get("deepxde", {}).get("rel_l2_final", 1.1e-2)
     res["target"] = target
     hist, recipe = pinnkit_recipe(problem, time_limit=args.pk_time_limit, target=args.pk_target)
@@ -384,7 +392,14 @@ def write_markdown(out, path: Path):
               f"(hard constraint), {r['points']} Sobol' points, {r['adam']} Adam steps then L-BFGS, {r['dtype']}; "
               f"{a['threads']} threads.", "",
               "| | wall time (s) | ratio to DeepXDE |", "|---|---|---|"]
-        dt = d["time_total"] if d else None
+        est = a.get("deepxde_estimate")
+        if est and not d:
+            L += [f"DeepXDE's recipe was not run in full here (15 000 Adam steps then L-BFGS take tens of minutes on "
+                  f"the loaded machine). Its wall time is bounded below by its Adam phase alone: {est['adam_steps']} "
+                  f"steps × {est['ms_per_step']:.2f} ms/step (measured above) = {est['time_adam_lower_bound']:.1f} s; "
+                  f"the target accuracy is the 1.1e-2 DeepXDE reaches after L-BFGS (issue 5, seed 0), so the "
+                  "ratio below is an upper bound of the true ratio."]
+        dt = d["time_total"] if d else (est["time_adam_lower_bound"] if est else None)
         tt = p["time_to_target"]
         L.append(f"| DeepXDE recipe, to its final rel. L2 {a['target']:.2e} | {fmt(dt, '.1f')} | 1.00× |")
         L.append(f"| pinnkit recipe, to the same rel. L2 (target ≤ 0.33×) | {fmt(tt, '.1f')} | "

@@ -138,6 +138,16 @@ def train(
         torch.set_num_threads(old_threads)
 
 
+def _weighted_sum(terms, weights, names):
+    """``Σ_n w_n L_n`` — the value of ``sum(w * L)`` bit for bit, without the tensor
+    operations a weight of 1.0 and the leading ``0 +`` would cost every step."""
+    total = None
+    for n in names:
+        t = terms[n] if weights[n] == 1.0 else weights[n] * terms[n]
+        total = t if total is None else total + t
+    return total
+
+
 def _set_flat_grad(params, flat: torch.Tensor) -> None:
     i = 0
     for p in params:
@@ -232,7 +242,7 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
                     def closure():
                         opt.zero_grad(set_to_none=True)
                         terms = evaluate_losses()
-                        total_loss = sum(state.weights[n] * terms[n] for n in names)
+                        total_loss = _weighted_sum(terms, state.weights, names)
                         if torch.isfinite(total_loss):
                             total_loss.backward()
                         if not lbfgs_losses:
@@ -252,7 +262,7 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
                     terms = evaluate_losses()
                     ctx = Context(state.step, terms, trainable)
                     state.weights, bstate = balancer.update({n: 1.0 for n in names}, bstate, ctx)
-                    total_loss = sum(state.weights[n] * terms[n] for n in names)
+                    total_loss = _weighted_sum(terms, state.weights, names)
                     state.losses = {n: float(t.detach()) for n, t in terms.items()}
                     loss_value = float(total_loss.detach())
                     stalled = False
