@@ -165,3 +165,15 @@ class CausalResidual:
     def __repr__(self):
         return (f"CausalResidual(num_slices={self.num_slices}, epsilon={self.epsilon:g}, "
                 f"min_weight={self.min_weight:.3f}, converged={self.converged})")
+
+
+def term_residuals(problem: Problem, model: Callable, points: Mapping[str, torch.Tensor], params: Mapping,
+                   name: str) -> torch.Tensor:
+    """Per-point residuals ``(N, k)`` of term ``name`` (with graph): the PDE residual for
+    ``"residual"``, the condition residual otherwise (used by per-point methods such as
+    NTK weighting)."""
+    if name == "residual":
+        return pointwise_residual(problem, model, points[name].detach().requires_grad_(True), params)
+    if name not in problem.conditions:
+        raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
+    return problem.conditions[name].residual(model, points[name], params)

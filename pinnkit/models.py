@@ -4,6 +4,8 @@
   optional input scaling of a domain box to [-1, 1].
 - :class:`FourierFeatures` — random Fourier embedding γ(x) = [cos 2πBx, sin 2πBx],
   B ~ N(0, σ²) (Tancik et al., NeurIPS 2020; Wang, Wang & Perdikaris, CMAME 384, 2021).
+- :class:`ModifiedMLP` — the gated "modified MLP" (M3) of Wang, Teng & Perdikaris
+  (SISC 43, 2021; arXiv 2001.04536, Eqs. 43-47).
 - :class:`HardConstraint` — wraps a model with the problem's output transform so that
   the named conditions hold exactly (Lagaris et al., IEEE TNN 9, 1998).
 """
@@ -17,7 +19,7 @@ from torch import nn
 
 from .problems.problem import Problem
 
-__all__ = ["MLP", "FourierFeatures", "HardConstraint", "Sine", "ACTIVATIONS", "build_model"]
+__all__ = ["MLP", "ModifiedMLP", "FourierFeatures", "HardConstraint", "Sine", "ACTIVATIONS", "build_model"]
 
 
 class Sine(nn.Module):
@@ -101,6 +103,50 @@ class MLP(nn.Module):
         if self.embedding is not None:
             x = self.embedding(x)
         return self.net(x)
+
+
+class ModifiedMLP(nn.Module):
+    """The modified MLP (Wang, Teng & Perdikaris, SISC 43, 2021; arXiv 2001.04536,
+    Eqs. 43-47): two encoders of the input gate every hidden layer,
+
+        U = φ(X W¹ + b¹),  V = φ(X W² + b²),  H¹ = φ(X W^{z,1} + b^{z,1}),
+        Z^k = φ(H^k W^{z,k+1} + b^{z,k+1}),  H^{k+1} = (1 − Z^k) ⊙ U + Z^k ⊙ V,
+        f = H^{depth} W + b,      k = 1 … depth − 1.
+
+    ``depth`` counts hidden layers as in :class:`MLP` (``depth = 3`` matches the
+    authors' ``[2, 50, 50, 50, 1]``: H¹ and two gated layers). Same options as
+    :class:`MLP` (input scaling to [-1, 1], embedding, Xavier init seeded by ``seed``).
+    """
+
+    def __init__(self, in_dim: int, out_dim: int = 1, width: int = 50, depth: int = 4,
+                 activation: str = "tanh", seed: int = 0, low: Sequence[float] | None = None,
+                 high: Sequence[float] | None = None, embedding: nn.Module | None = None):
+        super().__init__()
+        self.base = MLP(in_dim, out_dim, width, depth, activation, seed, low, high, embedding)
+        self.in_dim, self.out_dim, self.activation = in_dim, out_dim, activation
+        first = embedding.out_dim if embedding is not None else in_dim
+        self.encode_u = nn.Linear(first, width)
+        self.encode_v = nn.Linear(first, width)
+        self.act = ACTIVATIONS[activation]()
+        g = torch.Generator().manual_seed(seed + 7919)  # encoders drawn after the trunk's weights
+        for m in (self.encode_u, self.encode_v):
+            nn.init.xavier_uniform_(m.weight, generator=g)
+            nn.init.zeros_(m.bias)
+        self.linears = [m for m in self.base.net if isinstance(m, nn.Linear)]
+
+    def forward(self, x):
+        _check_input(x, self.in_dim, "ModifiedMLP")
+        b = self.base
+        if b.shift is not None:
+            x = (x - b.shift) * b.scale
+        if b.embedding is not None:
+            x = b.embedding(x)
+        u, v = self.act(self.encode_u(x)), self.act(self.encode_v(x))
+        h = self.act(self.linears[0](x))
+        for layer in self.linears[1:-1]:
+            z = self.act(layer(h))
+            h = (1 - z) * u + z * v
+        return self.linears[-1](h)
 
 
 class HardConstraint(nn.Module):

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Sequence
 
 import torch
 
-__all__ = ["OptimizerSpec", "adam", "lbfgs", "adam_then_lbfgs", "as_plan", "OPTIMIZERS", "make_plan"]
+__all__ = ["OptimizerSpec", "adam", "sgd", "lbfgs", "adam_then_lbfgs", "as_plan", "OPTIMIZERS", "make_plan"]
 
 
 @dataclass
@@ -51,6 +51,22 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), decay_rate
         schedule = lambda opt: torch.optim.lr_scheduler.StepLR(opt, decay_steps, gamma=decay_rate)  # noqa: E731
     return OptimizerSpec("adam", lambda p: torch.optim.Adam(p, lr=lr, betas=betas), schedule=schedule,
                          options=dict(lr=lr, betas=betas, decay_rate=decay_rate, decay_steps=decay_steps))
+
+
+def sgd(lr: float = 1e-3, momentum: float = 0.0, decay_rate: float | None = None,
+        decay_steps: int = 1000) -> OptimizerSpec:
+    """Plain (momentum) SGD, ``θ ← θ − lr · d``, optionally with stair decay as :func:`adam`.
+    With a combiner that already normalises its direction (``MultiAdam``, momentum
+    ConFIG) this applies only the learning rate."""
+    _positive("learning rate", lr)
+    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
+        raise ValueError(f"momentum must be a number in [0, 1); got {momentum!r}")
+    schedule = None
+    if decay_rate is not None:
+        _positive("decay_rate", decay_rate)
+        schedule = lambda opt: torch.optim.lr_scheduler.StepLR(opt, decay_steps, gamma=decay_rate)  # noqa: E731
+    return OptimizerSpec("sgd", lambda p: torch.optim.SGD(p, lr=lr, momentum=momentum), schedule=schedule,
+                         options=dict(lr=lr, momentum=momentum, decay_rate=decay_rate, decay_steps=decay_steps))
 
 
 def lbfgs(lr: float = 1.0, history_size: int = 50, tolerance_grad: float = 1e-7,
@@ -105,6 +121,7 @@ def as_plan(optimizer: OptimizerSpec | Sequence[tuple[OptimizerSpec, int]] | Non
 OPTIMIZERS = {
     "adam": lambda steps, lr=1e-3, lbfgs_steps=0: [(adam(lr), steps)],
     "lbfgs": lambda steps, lr=1.0, lbfgs_steps=0: [(lbfgs(lr=lr), steps)],
+    "sgd": lambda steps, lr=1e-3, lbfgs_steps=0: [(sgd(lr), steps)],
     "adam+lbfgs": lambda steps, lr=1e-3, lbfgs_steps=0: adam_then_lbfgs(steps, lbfgs_steps, lr),
 }
 

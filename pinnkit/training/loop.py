@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ..balancing import Balancer, Context, Static
-from ..losses import ResidualLoss, loss_terms, mean_square, pointwise_residual
+from ..losses import ResidualLoss, loss_terms, mean_square, pointwise_residual, term_residuals
 from ..optim import OptimizerSpec, as_plan
 from ..problems.engines import Engine, get_engine
 from ..problems.problem import Problem
@@ -260,7 +260,8 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
                 else:
                     opt.zero_grad(set_to_none=True)
                     terms = evaluate_losses()
-                    ctx = Context(state.step, terms, trainable)
+                    ctx = Context(state.step, terms, trainable,
+                                  pointwise=lambda n: term_residuals(problem, model, state.points, params, n))
                     state.weights, bstate = balancer.update({n: 1.0 for n in names}, bstate, ctx)
                     total_loss = _weighted_sum(terms, state.weights, names)
                     state.losses = {n: float(t.detach()) for n, t in terms.items()}
@@ -270,7 +271,7 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
                         if combine is None:
                             total_loss.backward()
                         else:
-                            _set_flat_grad(trainable, combine(ctx.grads(), state.weights, state.step))
+                            _set_flat_grad(trainable, combine(ctx.lazy_grads(), state.weights, state.step))
                 if not math.isfinite(loss_value) or not all(math.isfinite(v) for v in state.losses.values()):
                     with torch.no_grad():
                         for p, g in zip(trainable, good):
