@@ -122,7 +122,6 @@ def test_served_dashboard_slider_train_stop_offline(browser):
         page.goto(url)
         page.get_by_text("▶ Train").wait_for()
         page.get_by_text("beta = 30").first.wait_for()
-        page.wait_for_function("() => document.querySelectorAll('*').length > 0")
         # move the β slider: focus its handle and press the arrow key (step 0.5)
         handle = page.locator(".noUi-handle").first
         handle.focus()
@@ -204,7 +203,10 @@ def test_jupyterlab_runs_notebook_02_offline(browser):
             " return p.length === n && p.every(t => /^\\[\\d+\\]:?$/.test(t)); }",
             arg=n_code, timeout=4 * TIMEOUT * 1000)
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
-        page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea canvas').length >= 14")
+        canvas = nb.locator(".jp-OutputArea canvas")   # locators pierce Bokeh's shadow roots
+        end = time.time() + TIMEOUT
+        while canvas.count() < 14 and time.time() < end:
+            time.sleep(1)
         errors_out = nb.locator("[data-mime-type='application/vnd.jupyter.error']").count()
         canvases = nb.locator(".jp-OutputArea canvas").count()
         widgets = nb.locator(".jp-OutputArea .bk-panel-models-widgets-Button, .jp-OutputArea button").count()

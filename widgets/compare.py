@@ -150,10 +150,10 @@ class Compare:
                         f"{fmt(f['seconds'])} | {f['status']} |")
         self.table.object = "\n".join(rows)
         finished = not any(r.running for r in self.runs)
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         if finished or now >= self._next_push:       # redraws cost ≤ ui_budget of the time
             self.pipe.send(None)
-            self._next_push = time.perf_counter() + (time.perf_counter() - now) / self.ui_budget
+            self._next_push = time.perf_counter() + (time.thread_time() - cpu) / self.ui_budget
         if finished and any(r.thread is not None for r in self.runs):
             if self._callback is not None:
                 self._callback.stop()

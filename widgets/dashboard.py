@@ -97,10 +97,12 @@ class Dashboard:
             def view(data):
                 snap, run = self._shown()
                 if which == "losses":
-                    return curves_view(run.curves("loss/"), "loss per term", ylabel="loss")
+                    return curves_view(run.curves("loss/"), "loss per term", ylabel="loss", names=run.terms)
                 if which == "weights":
-                    return curves_view(run.curves("weight/"), "loss weight per term", ylabel="weight")
-                return curves_view(run.grad_norm_curves(), "‖∇θ loss‖ per term", ylabel="gradient norm")
+                    return curves_view(run.curves("weight/"), "loss weight per term", ylabel="weight",
+                                       names=run.terms, logy=None)
+                return curves_view(run.grad_norm_curves(), "‖∇θ loss‖ per term", ylabel="gradient norm",
+                                   names=run.terms)
             return hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True)
 
         self.reset(build_only=True)
@@ -159,11 +161,11 @@ class Dashboard:
             self._push(snap, run)
 
     def _push(self, snap, run):
-        t = time.perf_counter()
+        t = time.thread_time()                  # CPU seconds of the UI thread
         if self._pushed is None or self._pushed_run is not run:
             self.ref_pipe.send(run.problem.values)
         self.pipe.send(snap.step)
-        cost = time.perf_counter() - t
+        cost = time.thread_time() - t
         self.push_time += cost
         self._pushed, self._pushed_run = snap, run
         self._next_push = time.perf_counter() + (cost / self.ui_budget if self.ui_budget else 0.0)

@@ -74,7 +74,7 @@ class Snapshot:
     weights: dict[str, float]
     grad_norms: dict[str, float]
     rel_l2: float | None
-    cost: float = 0.0                        # seconds spent taking it
+    cost: float = 0.0                        # CPU seconds spent taking it
 
     def field(self, name: str, shape) -> np.ndarray | None:
         v = getattr(self, name)
@@ -146,6 +146,13 @@ class LiveRun:
     @property
     def total_steps(self) -> int:
         return sum(n for _, n in self.plan)
+
+    @property
+    def terms(self) -> list[str]:
+        """Loss term names of this run: the residual and every condition the model does
+        not satisfy exactly (hard constraints remove theirs)."""
+        satisfied = set(getattr(self.model, "satisfies", ()))
+        return ["residual"] + [n for n in self.problem.conditions if n not in satisfied]
 
     @property
     def running(self) -> bool:
@@ -247,6 +254,7 @@ class LiveRun:
         now = time.perf_counter()
         if not force and now < self._next:
             return
+        cpu = time.thread_time()
         params = state.params
         grads = {}
         if self.gradient_norms:
@@ -254,7 +262,7 @@ class LiveRun:
             grads = term_gradient_norms(loss_terms(state.problem, state.model, state.points, params), trainable)
         snap = self._snapshot_of_model(state.step, dict(state.losses), dict(state.weights), grads,
                                        state.points["residual"], state.elapsed, params)
-        cost = time.perf_counter() - now
+        cost = time.thread_time() - cpu          # CPU seconds of this thread (load-independent)
         snap.cost = cost
         self.snapshot_time += cost
         self._next = time.perf_counter() + max(1.0 / self.max_rate, cost / self.budget if self.budget else 0.0)

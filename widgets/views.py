@@ -78,10 +78,17 @@ def fields_row(snap, grid, names, *, reference: bool = True, points: bool = True
     return hv.Layout(panels).cols(len(panels)).opts(shared_axes=False)
 
 
-def curves_view(curves: dict, title: str, *, logy: bool = True, width: int = 330, height: int = 230,
-                ylabel: str = "", dash: str = "solid", colors=None):
-    """One curve per named term: ``curves = {term: (steps, values)}``."""
+def curves_view(curves: dict, title: str, *, logy: bool | None = True, width: int = 330, height: int = 230,
+                ylabel: str = "", dash: str = "solid", colors=None, names=()):
+    """One curve per named term: ``curves = {term: (steps, values)}``; ``names`` are drawn
+    even before they have data (a live plot keeps a fixed set of curves and legend
+    entries). ``logy=None``: log scale only when the values span more than a decade."""
     colors = colors or {}
+    curves = {**{n: (np.zeros(0), np.zeros(0)) for n in names}, **curves}
+    if logy is None:
+        v = np.concatenate([np.asarray(v, float) for _, v in curves.values()] or [np.ones(1)])
+        v = v[np.isfinite(v) & (v > 0)]
+        logy = bool(v.size) and v.max() > 10 * v.min()
     elements = []
     allv = []
     for i, (name, (s, v)) in enumerate(curves.items()):
@@ -94,7 +101,14 @@ def curves_view(curves: dict, title: str, *, logy: bool = True, width: int = 330
             framewise=True))
     if not elements:
         elements = [hv.Curve(([0], [1.0]), "step", ylabel or "value").opts(alpha=0, framewise=True)]
-    lim = _log_limits(np.concatenate(allv) if allv else [1.0]) if logy else (None, None)
+    if logy:
+        lim = _log_limits(np.concatenate(allv) if allv else [1.0])
+    else:
+        v = np.concatenate(allv) if allv else np.ones(1)
+        v = v[np.isfinite(v)]
+        lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 1.0)
+        pad = 0.1 * (hi - lo) if hi > lo else max(0.5, 0.1 * abs(hi))
+        lim = (lo - pad, hi + pad)
     return hv.Overlay(elements).opts(title=title, logy=logy, width=width, height=height, framewise=True,
                                      ylim=lim, legend_position="top_right", show_legend=True)
 
