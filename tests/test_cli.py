@@ -115,3 +115,24 @@ def test_record_writes_clean_json(tmp_path, monkeypatch):
     table = paper_table([{"method": "PINN", "paper reports": 6.7e-4, "pinnkit gets": np.float32(1e-3),
                           "our budget": 3000}])
     assert table.splitlines()[2] == "| PINN | 6.70e-04 | — | 1.00e-03 | 3000 |"
+
+
+def test_run_folder_round_trip_float64_hard_fourier(tmp_path):
+    """The run folder reloads every model option the command line exposes, in float64."""
+    import torch
+
+    from pinnkit.models import HardConstraint
+    from pinnkit.recipes import RunConfig, run
+
+    cfg = RunConfig(problem="oscillator", parameters={"d": 1.0, "w0": 4.0}, hard=True, dtype="float64", steps=5,
+                    width=8, depth=2, num_points=32, condition_points=8, eval_every=5, fourier_features=3,
+                    sampler="lhs", resample_every=2, threads=1)
+    result = run(cfg, out=tmp_path / "r", progress=False)
+    again = load_run(tmp_path / "r")
+    assert again.config == cfg
+    assert isinstance(again.model, HardConstraint)
+    assert {p.dtype for p in again.model.parameters()} == {torch.float64}
+    for a, b in zip(result.model.state_dict().values(), again.model.state_dict().values()):
+        assert torch.equal(a, b)
+    assert Evaluator(again.problem)(again.model)["rel_l2"] == result.history.final["metric/rel_l2"]
+    assert again.history.meta["config"] == cfg.to_dict()

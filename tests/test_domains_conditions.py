@@ -54,6 +54,8 @@ def test_box_properties():
     ((-math.inf,), (0.0,), ("x",), "finite"),
     ((0.0, 0.0), (1.0, 1.0), ("x", "x"), "distinct"),
     ((0.0,), (1.0,), ("xy",), "single letters"),
+    ((0.0,), (1.0,), (1,), "single letters"),
+    ((0.0,), (1.0,), ("",), "single letters"),
     ((0.0, 0.0), (1.0,), ("x", "y"), "equal"),
     ((), (), (), "non-zero length"),
 ])

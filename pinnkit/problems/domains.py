@@ -38,7 +38,7 @@ class Box:
                 raise ValueError(f"bounds of {n!r} must be finite; got [{lo}, {hi}]")
             if not lo < hi:
                 raise ValueError(f"empty domain: coordinate {n!r} has low={lo} >= high={hi}")
-        if len(set(names)) != len(names) or any(len(n) != 1 for n in names):
+        if len(set(names)) != len(names) or any(not isinstance(n, str) or len(n) != 1 for n in names):
             raise ValueError(f"coordinate names must be distinct single letters; got {names}")
 
     @property
