@@ -250,13 +250,13 @@ def test_checkpoint_saves_every_n_steps(tmp_path, small_oscillator):
 
 
 def test_early_stop_at_target(small_oscillator):
-    """With hard constraints and lr 1e-2 the error falls below 0.5 within 100 steps
-    (measured: first evaluation below 0.5 at step 30)."""
+    """With hard constraints and lr 1e-2 the error falls below 0.5 within 300 steps
+    (measured rel. L2 at steps 10..50: 1.14, 1.22, 0.86, 0.75, 0.44, so it stops at 50)."""
     _, h = fit(small_oscillator, steps=300, hard=True, eval_every=10, callbacks=[EarlyStop(0.5)])
     assert h.status == "target reached" and "target reached" in h.message
     steps, err = h.where("metric/rel_l2")
     assert h.final["step"] == steps[-1] < 300
-    assert err[-1] < 0.5 and np.all(err[:-1] >= 0.5)
+    assert err[-1] < 0.5 and np.all(err[:-1] >= 0.5) and len(err) >= 2
     with pytest.raises(ValueError, match="target"):
         EarlyStop(0.0)
 
