@@ -106,22 +106,23 @@ class PoisonWeights(Callback):
 class PoisonParameter(Callback):
     """Sets a PDE parameter to NaN: the residual (not the weights) becomes NaN."""
 
-    def __init__(self, at, name):
-        self.at, self.name = at, name
+    def __init__(self, at, name, value=math.nan):
+        self.at, self.name, self.value = at, name, value
 
     def on_step_end(self, state):
         if state.step == self.at:
-            state.params[self.name] = math.nan
+            state.params[self.name] = self.value
 
 
-@pytest.mark.parametrize("poison", ["weights", "parameter"])
-def test_nan_stops_with_last_finite_parameters(small_oscillator, poison):
+@pytest.mark.parametrize("poison,became", [("weights", "nan"), ("parameter", "nan"), ("infinite parameter", "inf")])
+def test_nan_stops_with_last_finite_parameters(small_oscillator, poison, became):
     snap = Snapshot(4)
-    bad = PoisonWeights(5) if poison == "weights" else PoisonParameter(5, "w0")
-    with pytest.warns(RuntimeWarning, match="loss became nan at step 6"):
+    bad = {"weights": PoisonWeights(5), "parameter": PoisonParameter(5, "w0"),
+           "infinite parameter": PoisonParameter(5, "w0", math.inf)}[poison]
+    with pytest.warns(RuntimeWarning, match=f"loss became {became} at step 6"):
         model, h = fit(small_oscillator, steps=20, callbacks=[snap, bad])
     assert h.status == "diverged"
-    assert "loss became nan at step 6" in h.message and "restored" in h.message
+    assert f"loss became {became} at step 6" in h.message and "restored" in h.message
     assert h.final["step"] == 6 and len(h) == 5  # the NaN step is not logged
     # step 5 evaluated the parameters seen after step 4 with a finite loss: they are restored
     assert torch.equal(flat(model), snap.params)
