@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import torch
 
-from pinnkit import zoo
 from pinnkit.models import build_model
 from pinnkit.optim import OptimizerSpec, adam, adam_then_lbfgs, lbfgs
 from pinnkit.sampling import Sobol
