@@ -7,6 +7,11 @@ Protocol: ``state = b.init(names)``; then every step
 balancer's output (all ones at the start of a chain) and leave as plain floats keyed like
 the terms. ``ctx`` (:class:`Context`) gives the step, the losses (with graph) and, on
 demand, per-term parameter gradients computed once and shared.
+
+Schemes (registry :data:`BALANCERS`): ``static``; learning-rate annealing ``lra`` (paper
+rule) and ``lra_code`` (the authors' script); ``grad_norm``; NTK trace weighting ``ntk``;
+``relobralo``; ``softadapt``; ``ema`` smoothing. Per-term *gradient* methods (PCGrad,
+ConFIG, MultiAdam) live in :mod:`pinnkit.combining`.
 """
 from __future__ import annotations
 
