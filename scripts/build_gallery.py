@@ -215,10 +215,12 @@ SKIP = {"notebook", "quick"}
 MAX_NUMBERS = 8
 
 
-def fmt(v) -> str:
+def fmt(v, key: str = "") -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
+        if any(w in key for w in ("l2", "err", "loss", "residual")) and v != 0:
+            return f"{v:.2e}"  # errors compare across orders of magnitude
         if v == 0 or 1e-3 <= abs(v) < 1e4:
             return f"{v:.4g}"
         return f"{v:.2e}"
@@ -233,7 +235,7 @@ def numbers_table(numbers: dict) -> str:
     rows = []
     for k in keys[:MAX_NUMBERS]:
         cls = ' class="head"' if k in HEADLINE else ""
-        rows.append(f'<tr{cls}><td class="k">{html.escape(k)}</td><td class="v">{fmt(numbers[k])}</td></tr>')
+        rows.append(f'<tr{cls}><td class="k">{html.escape(k)}</td><td class="v">{fmt(numbers[k], k)}</td></tr>')
     more = len(keys) - MAX_NUMBERS
     if more > 0:
         rows.append(f'<tr><td class="k" colspan="2">… {more} more in results/{html.escape(str(numbers.get("notebook", "")))}.json</td></tr>')

@@ -48,7 +48,7 @@ def _check_quickstart(r):
 
 def _check_burgers(r):
     assert r["paper_rel_l2"] == 6.7e-4
-    assert r["rel_l2"] < 0.5, r  # quick mode: 1000 points, 600 steps (full mode reaches < 5e-3)
+    assert r["rel_l2"] < 0.25, r  # quick mode (1000 points, 600 steps) measured 7.2e-2; full < 5e-3
     assert r["max_abs"] < 2.0, r  # |u| <= 1: an error above 2 would mean a broken run
     assert r["steps"] >= 300, r
 
