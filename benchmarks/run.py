@@ -13,7 +13,7 @@ Sections (``--only a,b``):
 - ``ensemble``: 8 seeds trained vectorised against 8 sequential runs.
 
 Writes ``benchmarks/RESULTS.md`` (Markdown tables, linked from the README) and
-``benchmarks/results.json``. The machine's load average is recorded with every section:
+``benchmarks/RESULTS.json``. The machine's load average is recorded with every section:
 timings on a shared machine are noisy, ratios within one interleaved run much less so.
 DeepXDE is an optional extra: ``pip install -e '.[bench]'`` and ``DDE_BACKEND=pytorch``.
 """
@@ -284,18 +284,24 @@ MEMORY_SNIPPET = r"""
 import resource, sys, numpy as np, torch
 sys.path.insert(0, {here!r})
 import cases
+from pinnkit.optim import adam
+from pinnkit.training import train
 torch.set_num_threads(1)
 n, which = {n}, {which!r}
-xi, xb, x0 = cases.points(num_domain=n)
+
+def once(num_domain, steps):
+    xi, xb, x0 = cases.points(num_domain=num_domain)
+    if which == "plain":
+        net = torch.nn.Sequential(*[m for m in cases.pinnkit_model().net])
+        cases.PlainStep(net, xi, xb, x0).steps(steps)
+    else:
+        train(cases.pinnkit_problem(xb, x0), cases.pinnkit_model(),
+              sampler=cases.FixedPoints(np.concatenate([xi, xb, x0])), optimizer=adam(1e-3), steps=steps,
+              metrics=None, progress=False, engine=which)
+
+once(16, 2)  # libraries, kernels and allocator pools loaded before the baseline
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-if which == "plain":
-    net = torch.nn.Sequential(*[m for m in cases.pinnkit_model().net])
-    cases.PlainStep(net, xi, xb, x0).steps(3)
-else:
-    from pinnkit.optim import adam
-    from pinnkit.training import train
-    train(cases.pinnkit_problem(xb, x0), cases.pinnkit_model(), sampler=cases.FixedPoints(np.concatenate([xi, xb, x0])),
-          optimizer=adam(1e-3), steps=3, metrics=None, progress=False, engine=which)
+once(n, 3)
 print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
 """
 
@@ -420,7 +426,7 @@ def write_markdown(out, path: Path):
                      + f" | {ta[0] / ta[1]:.2f} |")
         L.append("")
     if "memory" in out:
-        L += ["## Peak memory of 3 training steps (MiB above the process baseline, fresh process each)", "",
+        L += ["## Peak memory of 3 training steps (MiB of peak RSS above a warmed-up baseline, fresh process each)", "",
               "| points | plain PyTorch | pinnkit autograd | pinnkit taylor |", "|---|---|---|---|"]
         for r in out["memory"]:
             L.append(f"| {r['n']} | {fmt(r['plain'], '.0f')} | {fmt(r['autograd'], '.0f')} | {fmt(r['taylor'], '.0f')} |")
