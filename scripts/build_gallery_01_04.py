@@ -264,14 +264,14 @@ assert np.median(iters_used["float64"]) >= np.median(iters_used["float32"])
     md('''
 **Reading the table.** Each row gives the median and the [min, max] over seeds. The paper's
 numbers come from L-BFGS runs to convergence; ours from a fixed, much smaller iteration cap.
-Measured in full mode (3 seeds, 150 L-BFGS iterations, 500 points): the β sweep reproduces
-the onset of the failure (2.0e-2, 1.4e-1, 0.87, 0.94, 1.03 for β = 1 … 40); seq2seq lowers
-the reaction error from 0.98 to 0.64 and the reaction–diffusion error from 0.79 to 0.20 —
-the paper's direction, far from its 1–2 % — while curriculum regularisation (0.93 vs 0.94)
-and float64 (0.92 vs 0.94; no float32 run stopped early within 150 iterations) change
-nothing at this budget. With 4× the budget (600 iterations, seed 0 only) curriculum reached
-0.33 against 0.86 for the plain run, while float64 still did not help (0.84; neither run
-stopped early). Raise `lbfgs_iters` to see more.
+Measured in full mode (3 seeds, 150 L-BFGS iterations, 500 points; 320 s wall, 110 s CPU):
+the β sweep reproduces the onset of the failure (medians 2.1e-2, 1.5e-1, 0.87, 0.93, 1.00
+for β = 1, 10, 20, 30, 40); seq2seq lowers the reaction error from 0.99 to 0.64 and the
+reaction–diffusion error from 0.81 to 0.20 — the paper's direction, far from its 1–7 % —
+while curriculum regularisation (0.93 vs 0.93) and float64 (0.92 vs 0.93; no float32 run
+stopped early within 150 iterations) change nothing at this budget. With 4× the budget
+(600 iterations, seed 0 only) curriculum reached 0.33 against 0.86 for the plain run, while
+float64 still did not help (0.84; neither run stopped early). Raise `lbfgs_iters` to see more.
 '''),
 ]
 
