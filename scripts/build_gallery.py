@@ -230,13 +230,16 @@ def fmt(v, key: str = "") -> str:
 
 
 def numbers_table(numbers: dict) -> str:
-    keys = [k for k in HEADLINE if k in numbers] + [k for k in numbers if k not in HEADLINE and k not in SKIP
-                                                     and isinstance(numbers[k], (int, float, str, bool, type(None)))]
+    """Scalars only (headline numbers first); nested values stay in the JSON."""
+    scalar = lambda k: isinstance(numbers[k], (int, float, str, bool, type(None)))  # noqa: E731
+    keys = [k for k in HEADLINE if k in numbers and scalar(k)]
+    keys += [k for k in numbers if k not in HEADLINE and k not in SKIP and scalar(k)]
+    nested = [k for k in numbers if k not in SKIP and not scalar(k)]
     rows = []
     for k in keys[:MAX_NUMBERS]:
         cls = ' class="head"' if k in HEADLINE else ""
         rows.append(f'<tr{cls}><td class="k">{html.escape(k)}</td><td class="v">{fmt(numbers[k], k)}</td></tr>')
-    more = len(keys) - MAX_NUMBERS
+    more = max(0, len(keys) - MAX_NUMBERS) + len(nested)
     if more > 0:
         rows.append(f'<tr><td class="k" colspan="2">… {more} more in results/{html.escape(str(numbers.get("notebook", "")))}.json</td></tr>')
     return "<table>" + "".join(rows) + "</table>" if rows else '<div class="meta">no numbers recorded</div>'
@@ -244,7 +247,7 @@ def numbers_table(numbers: dict) -> str:
 
 def card(e: Entry) -> str:
     link = html.escape(e.html) if e.html else ""
-    img = (f'<img src="{html.escape(e.thumb)}" alt="key figure of {html.escape(e.title)}" loading="lazy">'
+    img = (f'<img src="{html.escape(e.thumb)}" alt="key figure of {html.escape(e.title)}">'
            if e.thumb else '<span class="none">no figure</span>')
     thumb = f'<a class="thumb" href="{link}">{img}</a>' if link else f'<div class="thumb">{img}</div>'
     title = f'<a href="{link}">{html.escape(e.title)}</a>' if link else html.escape(e.title)
@@ -255,7 +258,7 @@ def card(e: Entry) -> str:
     error = f'<div class="error">{html.escape(e.error)}</div>' if e.error else ""
     return (f'<div class="card{"" if e.ok else " failed"}" data-notebook="{html.escape(e.key)}">{thumb}'
             f'<div class="body"><div class="title">{title}</div>'
-            f'<div class="file">{status}{mode}{html.escape(e.folder)}/{html.escape(e.path.name)} · {e.seconds:.0f} s</div>'
+            f'<div class="file">{status}{mode}{html.escape(e.folder)}/{html.escape(e.path.name)} · {e.seconds:.0f}&nbsp;s</div>'
             f"{error}{numbers_table(e.numbers)}</div></div>")
 
 
@@ -291,7 +294,14 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds "
                     "(default 600 quick, 3600 full)")
     ap.add_argument("--kernel", default="python3", help="Jupyter kernel name")
+    ap.add_argument("--index-only", action="store_true",
+                    help="rewrite index.html from the last build's manifest.json without running anything")
     args = ap.parse_args(argv)
+    if args.index_only:
+        manifest = json.loads((args.out / "manifest.json").read_text())
+        entries = [Entry(**{**e, "path": Path(e["path"])}) for e in manifest["entries"]]
+        print(f"rewrote {write_index(entries, args.out.resolve(), manifest['quick'], manifest['total'])}")
+        return 0 if all(e.ok for e in entries) else 1
     env_full = os.environ.get("FULL", "").strip() in ("1", "true", "yes") or \
         os.environ.get("PINNKIT_QUICK", "1").strip().lower() in ("0", "false", "no")
     quick = not (args.full or env_full)
@@ -323,6 +333,9 @@ def main(argv=None) -> int:
               + (f"\n         {e.error}" if e.error else ""), flush=True)
     total = time.perf_counter() - t0
     index = write_index(entries, out, quick, total)
+    manifest = {"quick": quick, "total": total,
+                "entries": [{**e.__dict__, "path": str(e.path)} for e in entries]}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
     failed = [e for e in entries if not e.ok]
     print(f"wrote {index} ({len(entries) - len(failed)}/{len(entries)} passed); total {total:.1f} s", flush=True)
     return 1 if failed else 0
