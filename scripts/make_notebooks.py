@@ -138,12 +138,16 @@ plot_fields(soft, "soft initial conditions");
 ## 2 · The residual is not the error
 
 The right-most panel is $|r_\theta(t)|$ on the test grid, the quantity the network is
-trained to make small. Look at the loss terms printed above: the residual term ended far
-smaller than the `initial` term. The optimiser found it easiest to satisfy the *equation*
-with a function close to $u\equiv 0$ — an exact solution of the ODE — and paid for it in
-the initial condition, whose term carries no more weight than the residual although
-$\omega_0^2 u$ makes the residual $\omega_0^2$ times larger for the same error. A small
-residual certifies nothing without the conditions that select the solution.
+trained to make small. With the quick budget the printed loss terms tell the story: the
+residual term ends far smaller than the `initial` term. The optimiser found it easiest to
+satisfy the *equation* with a function close to $u\equiv 0$ — an exact solution of the
+ODE — and paid for it in the initial condition, whose term carries no more weight than the
+residual although $\omega_0^2 u$ makes the residual $\omega_0^2$ times larger for the same
+error. A small residual certifies nothing without the conditions that select the solution.
+
+With the full budget (1000 Adam + 1000 L-BFGS steps) L-BFGS does pull the soft PINN out
+at $\omega_0=8$ (measured 6.3·10⁻⁴, against 2.9·10⁻⁴ with hard conditions) — but not at
+$\omega_0=20$ (section 4).
 """),
     code(r"""
 plot_losses(soft_hist, "soft: loss terms and relative L2");
@@ -207,7 +211,8 @@ print(numbers)
     code(r"""
 # Checks that hold in quick mode as well as in full mode.
 assert hard.rel_l2 < 1e-2, hard.rel_l2  # the hard-constrained PINN solves the ω0 = 8 oscillator
-assert soft.rel_l2 > 10 * hard.rel_l2, (soft.rel_l2, hard.rel_l2)  # and beats the soft one by > 10×
+if QUICK:  # short budget: the soft PINN is still at the trivial solution (a long L-BFGS run escapes)
+    assert soft.rel_l2 > 10 * hard.rel_l2, (soft.rel_l2, hard.rel_l2)
 assert soft_hi.rel_l2 > 0.9, soft_hi.rel_l2  # ω0 = 20, soft: stuck near the trivial solution u ≈ 0
 assert np.abs(soft_hi.pred).max() < 0.5, np.abs(soft_hi.pred).max()
 assert hard_hi.rel_l2 < soft_hi.rel_l2, (hard_hi.rel_l2, soft_hi.rel_l2)
@@ -337,8 +342,9 @@ assert f.rel_l2 == rel_l2 or abs(f.rel_l2 - rel_l2) < 1e-6 * max(1.0, rel_l2)  #
 """),
     md(r"""
 **Measured (full mode, defaults above, seed 0, one thread):** relative L2 **1.0·10⁻³**
-after 2000 Adam + 4000 L-BFGS steps in 422 s of CPU time; the error crossed 5·10⁻³ after
-about 3250 steps (224 s). Adam alone stalls near 5·10⁻²; L-BFGS does the rest. Wall time
+after 2000 Adam + 4000 L-BFGS steps in 313–422 s of CPU time (two runs, bit-identical
+errors; CPU time itself varies with what shares the machine); the error crossed 5·10⁻³
+after about 3250 steps (224 s of the 422). Adam alone stalls near 5·10⁻²; L-BFGS does the rest. Wall time
 equals CPU time on an idle core and grows with whatever else shares the machine.
 
 **Notes.** The paper's number comes from one run of a soft-constraint PINN with many more
