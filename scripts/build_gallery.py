@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/build_gallery.py --out build/gallery          # quick mode
     FULL=1 .venv/bin/python scripts/build_gallery.py --out build/gallery   # full budgets
-    .venv/bin/python scripts/build_gallery.py --full notebooks/01_burgers.ipynb
+    .venv/bin/python scripts/build_gallery.py notebooks/01_burgers.ipynb   # update one card
 
 For each notebook in ``notebooks/`` and ``gallery/`` (or those named on the command line):
 
@@ -14,7 +14,8 @@ For each notebook in ``notebooks/`` and ``gallery/`` (or those named on the comm
 3. take its key figure — the first image of a cell tagged ``gallery-figure``, else the last
    PNG output — as ``OUT/thumbs/<folder>__<name>.png``.
 
-``OUT/index.html`` then shows one card per notebook: title (first Markdown heading),
+Notebooks named on the command line replace their cards in the last build's index
+(``OUT/manifest.json``, same mode). ``OUT/index.html`` shows one card per notebook: title (first Markdown heading),
 thumbnail, headline numbers (``OUT/results/<name>.json``), run time and a link to the
 rendered notebook. A failing notebook gets a red card with its error and the build goes
 on; the script exits 1 at the end if any notebook failed.
@@ -312,8 +313,8 @@ def main(argv=None) -> int:
         if not p.is_file() or p.suffix != ".ipynb":
             ap.error(f"not a notebook: {p}")
     out.mkdir(parents=True, exist_ok=True)
-    for sub in ("executed", "html", "thumbs"):
-        if not args.notebooks:  # a full rebuild leaves nothing stale behind
+    if not args.notebooks:  # a full rebuild leaves nothing stale behind
+        for sub in ("executed", "html", "thumbs"):
             shutil.rmtree(out / sub, ignore_errors=True)
 
     t0 = time.perf_counter()
@@ -332,12 +333,22 @@ def main(argv=None) -> int:
               + (f"  rel_l2={e.numbers['rel_l2']:.3e}" if isinstance(e.numbers.get("rel_l2"), float) else "")
               + (f"\n         {e.error}" if e.error else ""), flush=True)
     total = time.perf_counter() - t0
+    ran = len(entries)
+    previous = out / "manifest.json"
+    if args.notebooks and previous.exists():  # update these cards in the last build's index
+        last = json.loads(previous.read_text())
+        if last.get("quick") == quick:
+            fresh = {str(e.path) for e in entries}
+            kept = [Entry(**{**d, "path": Path(d["path"])}) for d in last["entries"] if d["path"] not in fresh]
+            order = {str(p): i for i, p in enumerate(discover())}
+            entries = sorted(kept + entries, key=lambda e: order.get(str(e.path), len(order)))
     index = write_index(entries, out, quick, total)
     manifest = {"quick": quick, "total": total,
                 "entries": [{**e.__dict__, "path": str(e.path)} for e in entries]}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
     failed = [e for e in entries if not e.ok]
-    print(f"wrote {index} ({len(entries) - len(failed)}/{len(entries)} passed); total {total:.1f} s", flush=True)
+    print(f"ran {ran} notebook(s); wrote {index} ({len(entries) - len(failed)}/{len(entries)} cards passed); "
+          f"total {total:.1f} s", flush=True)
     return 1 if failed else 0
 
 
