@@ -162,6 +162,16 @@ def _lab_settings(folder: Path) -> None:
     (s / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
 
 
+def _wait_or_explain(page, shot: Path, wait) -> None:
+    """Run ``wait()``; on failure save a screenshot and say what the prompts showed."""
+    try:
+        wait()
+    except Exception:
+        page.screenshot(path=str(shot))
+        prompts = page.evaluate("() => [...document.querySelectorAll('.jp-InputPrompt')].map(e => e.textContent)")
+        raise AssertionError(f"notebook did not finish; prompts {prompts}; screenshot {shot}") from None
+
+
 def test_jupyterlab_runs_notebook_02_offline(browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="pinnkit-lab-"))
@@ -187,6 +197,17 @@ def test_jupyterlab_runs_notebook_02_offline(browser):
         nb.locator(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Cell").first.wait_for()
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
         n_code = nb.locator(".jp-CodeCell").count()
+        time.sleep(2)
+        dialogs = []
+        for _ in range(3):                            # e.g. a kernel choice: accept the default
+            d = page.locator(".jp-Dialog")
+            if not d.count():
+                break
+            dialogs.append(d.first.inner_text())
+            page.screenshot(path=str(SHOTS / "jupyterlab_dialog.png"))
+            d.locator(".jp-mod-accept").first.click()
+            time.sleep(2)
+        print("dialogs:", dialogs)
         for attempt in range(3):                      # Run All, retried if nothing starts
             page.get_by_text("Run", exact=True).first.click()
             page.get_by_text("Run All Cells", exact=True).first.click()
@@ -197,11 +218,12 @@ def test_jupyterlab_runs_notebook_02_offline(browser):
             except sync_api.TimeoutError:
                 continue
         # every code cell has run once the last prompt shows a number and the kernel is idle
-        page.wait_for_function(
+        _wait_or_explain(page, SHOTS / "jupyterlab_failure.png", lambda: page.wait_for_function(
             "(n) => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
             ".jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());"
+            " if (document.querySelector(\"[data-mime-type='application/vnd.jupyter.error']\")) return true;"
             " return p.length === n && p.every(t => /^\\[\\d+\\]:?$/.test(t)); }",
-            arg=n_code, timeout=4 * TIMEOUT * 1000)
+            arg=n_code, timeout=3 * TIMEOUT * 1000))
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
         canvas = nb.locator(".jp-OutputArea canvas")   # locators pierce Bokeh's shadow roots
         end = time.time() + TIMEOUT

@@ -82,6 +82,14 @@ def test_headless_train_runs_to_the_end_and_leaves_a_final_view():
     assert set(dash.shown.grad_norms) == set(losses)
     assert all(np.isfinite(v) and v > 0 for v in dash.shown.grad_norms.values())
     assert not dash.train_button.disabled and dash.stop_button.disabled
+    # every live view renders from the final state (as a front end would ask for it)
+    import holoviews as hv
+
+    for pane in list(dash.field_panes.values()) + list(dash.curve_panes.values()):
+        el = pane.object[()]
+        hv.renderer("bokeh").get_plot(el)
+    losses_el = dash.curve_panes["losses"].object[()]
+    assert sorted(c.label for c in losses_el) == sorted(losses)
 
 
 def test_train_then_stop_stops_at_the_next_step_and_history_stops_growing():

@@ -88,7 +88,7 @@ def curves_view(curves: dict, title: str, *, logy: bool | None = True, width: in
     if logy is None:
         v = np.concatenate([np.asarray(v, float) for _, v in curves.values()] or [np.ones(1)])
         v = v[np.isfinite(v) & (v > 0)]
-        logy = bool(v.size) and v.max() > 10 * v.min()
+        logy = bool(v.size and v.max() > 10 * v.min())
     elements = []
     allv = []
     for i, (name, (s, v)) in enumerate(curves.items()):
