@@ -28,8 +28,8 @@ browser-deps:
 ## Everything, from scratch: unit tests, every notebook (papermill + nbval, quick mode), browser tests
 test: install browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests -m "not notebook and not browser"
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests -m "notebook"
-	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --dist no notebooks gallery
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load tests -m "notebook"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --nbval-lax --nbval-current-env notebooks gallery
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests -m "browser"
 
 test-unit: install

@@ -84,7 +84,7 @@ target_beta: float = 30.0  # the failing case the fixes are tried on
 ladder: list = [10.0, 20.0, 30.0]  # curriculum rungs, ending at target_beta
 rho: float = 5.0  # reaction rate (paper Table 2 / E.2)
 nu: float = 3.0  # diffusion for reaction–diffusion (paper Table 2)
-windows: int = 5  # seq2seq windows over [0, 1] (Δt = 1/windows; paper 0.1 and 0.05)
+windows: int = 5  # seq2seq windows over [0, 1] (Δt is 1/windows; paper: 0.1 and 0.05)
 seeds: int = 3  # seeds per configuration (median and spread)
 ''', tags=("parameters",)),
     code(COMMON + '''
