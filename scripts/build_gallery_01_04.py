@@ -589,10 +589,12 @@ print(f"mean |R| at R3's points / mean |R| on the grid = {ratio:.2f}")
 assert ratio > 1.2
 """),
     md("""
-**Measured in full mode** (3 seeds, 1000 Adam steps, N_f = 1000, β = 30): uniform 0.90
-[0.90, 0.94], RAD 0.91 [0.89, 0.93], R3 0.90 [0.87, 0.92], causal R3 0.92 [0.88, 1.1]. At
-0.3 % of the authors' iterations every sampler still fails: the samplers do move the points
-(R3's population sits where |R| is 2.0× its grid mean), but the solution has not had time to
+**Measured in full mode** (3 seeds, 1000 Adam steps, N_f = 1000, β = 30; 510 s wall, 140 s
+CPU): uniform 0.90 [0.90, 0.94], RAD 0.91 [0.89, 0.93], R3 0.89 [0.87, 0.92], causal R3
+0.92 [0.88, 1.0]. At 0.3 % of the authors' iterations every sampler still fails: the
+samplers do move the points (R3's population sits where |R| is about twice its grid mean),
+and causal R3's gate had only opened to t_n ≈ 0.22 by the end (its rate is throttled by the
+still-large early residual), but the solution has not had time to
 propagate from t = 0. The paper's improvement does not reproduce at this budget.
 """),
 ]
