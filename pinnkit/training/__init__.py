@@ -4,7 +4,8 @@ from .evaluate import Evaluator, predict, relative_l2
 from .history import History, atomic_write_bytes, atomic_write_text
 from .loop import Divergence, TrainState, train
 from .ensembles import train_ensemble
+from . import strategies
 
 __all__ = ["Callback", "Checkpoint", "EarlyStop", "EveryN", "StopOnEvent", "load_checkpoint", "save_checkpoint",
            "Evaluator", "predict", "relative_l2", "History", "atomic_write_bytes", "atomic_write_text",
-           "Divergence", "TrainState", "train", "train_ensemble"]
+           "Divergence", "TrainState", "train", "train_ensemble", "strategies"]
