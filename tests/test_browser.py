@@ -131,7 +131,14 @@ def test_served_dashboard_slider_train_stop_offline(browser):
         page.get_by_text("▶ Train").click()
         page.wait_for_function(f"() => ({LOSS_POINTS})() >= 5")
         grown_from = page.evaluate(LOSS_POINTS)
-        page.wait_for_function(f"() => ({LOSS_POINTS})() > {grown_from}")
+        try:
+            page.wait_for_function(f"() => ({LOSS_POINTS})() > {grown_from}")
+        except Exception:
+            page.screenshot(path=str(SHOTS / "dashboard_app_failure.png"), full_page=True)
+            stop_server(proc)
+            out = proc.stdout.read().decode(errors="replace")[-4000:]
+            raise AssertionError(f"the loss curve stopped growing at {grown_from} points; page errors "
+                                 f"{errors[:5]}; screenshot dashboard_app_failure.png; server output:\n{out}") from None
         clicked = time.perf_counter()
         page.get_by_text("■ Stop").click()
         msg = page.get_by_text(re.compile(r"stopped \d+ ms after Stop")).first

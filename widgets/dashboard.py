@@ -12,7 +12,7 @@ slider over the snapshots. Updates are pulled by a periodic callback in the UI t
 (``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
 the snapshots themselves are throttled by the run (≤ 4 Hz and ≤ 5 % of training time),
 and redrawing the plots by the dashboard (after a redraw that took ``c`` seconds, the
-next waits ``c / ui_budget``, default 5 %); the status line (step, steps/s, ETA) follows
+next waits ``c / ui_budget``, default 5 %, but never more than ``max_wait`` seconds); the status line (step, steps/s, ETA) follows
 every ``period``.
 """
 from __future__ import annotations
@@ -42,13 +42,14 @@ class Dashboard:
 
     def __init__(self, problem: str = "burgers", config: RunConfig | None = None, *, live: bool | None = None,
                  period: int = 250, max_rate: float = 4.0, budget: float | None = 0.05,
-                 ui_budget: float | None = 0.05, **settings):
+                 ui_budget: float | None = 0.05, max_wait: float = 3.0, **settings):
         setup()
         base = config or RunConfig(problem=problem)
         self.config0 = RunConfig(**{**base.to_dict(), "problem": problem if config is None else base.problem,
                                     **settings})
         self.live_mode = live_frontend() if live is None else live
         self.period, self.max_rate, self.budget, self.ui_budget = period, max_rate, budget, ui_budget
+        self.max_wait = max_wait
         self._next_push, self._pushed, self._pushed_run = 0.0, None, None
         self.push_time = 0.0          # seconds the UI thread spent redrawing plots
         self.controls = Controls(self.config0)
@@ -168,7 +169,9 @@ class Dashboard:
         cost = time.thread_time() - t
         self.push_time += cost
         self._pushed, self._pushed_run = snap, run
-        self._next_push = time.perf_counter() + (cost / self.ui_budget if self.ui_budget else 0.0)
+        # a slow redraw (first render, a loaded machine) must not freeze the views for long
+        wait = min(cost / self.ui_budget, self.max_wait) if self.ui_budget else 0.0
+        self._next_push = time.perf_counter() + wait
 
     @staticmethod
     def _param_text(run):
