@@ -150,3 +150,12 @@ def product_lift(s1, s2, lo: tuple[float, float], hi: tuple[float, float],
     l1 = line_lift(s1, lo[0], hi[0], x)
     l2 = line_lift(s2, lo[1], hi[1], y)
     return l1 * s2(y) + s1(x) * l2 - l1 * l2
+
+
+def dirichlet_edges(domain, g) -> dict:
+    """Dirichlet data ``g(x, p)`` on the four edges of a rectangle with coordinates (x, y):
+    ``left``/``right`` (x low/high) and ``bottom``/``top`` (y low/high)."""
+    from ..conditions import Dirichlet
+
+    return {"left": Dirichlet(domain, "x", "low", g), "right": Dirichlet(domain, "x", "high", g),
+            "bottom": Dirichlet(domain, "y", "low", g), "top": Dirichlet(domain, "y", "high", g)}

@@ -16,10 +16,9 @@ import math
 
 import torch
 
-from ..conditions import Dirichlet
 from ..domains import Rectangle
 from ..problem import Parameter, Problem
-from ._common import check_number, numpy_reference, product_lift
+from ._common import check_number, dirichlet_edges, numpy_reference, product_lift
 
 __all__ = ["helmholtz", "helmholtz_exact"]
 
@@ -54,12 +53,7 @@ def helmholtz(a1: float = 1.0, a2: float = 4.0, k: float = 1.0) -> Problem:
         name="helmholtz",
         domain=domain,
         residual=residual,
-        conditions={
-            "left": Dirichlet(domain, "x", "low", g),
-            "right": Dirichlet(domain, "x", "high", g),
-            "bottom": Dirichlet(domain, "y", "low", g),
-            "top": Dirichlet(domain, "y", "high", g),
-        },
+        conditions=dirichlet_edges(domain, g),
         parameters={
             "a1": Parameter(a1, 0.5, 8.0, doc="frequency a1 in x"),
             "a2": Parameter(a2, 0.5, 8.0, doc="frequency a2 in y"),

@@ -27,7 +27,7 @@ import torch
 from ..conditions import Dirichlet
 from ..domains import Interval, Rectangle
 from ..problem import Parameter, Problem
-from ._common import check_number, line_lift, numpy_reference, product_lift
+from ._common import check_number, dirichlet_edges, line_lift, numpy_reference, product_lift
 
 __all__ = ["poisson1d", "poisson1d_multiscale", "poisson2d", "poisson1d_exact", "poisson2d_exact"]
 
@@ -138,12 +138,7 @@ def poisson2d(a1: float = 1.0, a2: float = 1.0) -> Problem:
         name="poisson2d",
         domain=domain,
         residual=residual,
-        conditions={
-            "left": Dirichlet(domain, "x", "low", g),
-            "right": Dirichlet(domain, "x", "high", g),
-            "bottom": Dirichlet(domain, "y", "low", g),
-            "top": Dirichlet(domain, "y", "high", g),
-        },
+        conditions=dirichlet_edges(domain, g),
         parameters={
             "a1": Parameter(a1, 0.5, 8.0, doc="frequency a1 in x"),
             "a2": Parameter(a2, 0.5, 8.0, doc="frequency a2 in y"),
