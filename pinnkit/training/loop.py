@@ -282,12 +282,11 @@ def _run(problem, model, sampler, balancer, plan, total, condition_points, callb
                     state.stop = history.message
                     warnings.warn(f"pinnkit: {history.message}", RuntimeWarning, stacklevel=3)
                     break
-                with torch.no_grad():
-                    torch._foreach_copy_(good, trainable)  # one call instead of one per tensor
                 if spec.uses_closure:  # the finite loss belongs to the parameters before this step's update
+                    good[:] = before
+                else:
                     with torch.no_grad():
-                        for g, b in zip(good, before):
-                            g.copy_(b)
+                        torch._foreach_copy_(good, trainable)  # one call instead of one per tensor
                 if not spec.uses_closure:
                     opt.step()
                     if sched is not None:

@@ -159,3 +159,16 @@ def dirichlet_edges(domain, g) -> dict:
 
     return {"left": Dirichlet(domain, "x", "low", g), "right": Dirichlet(domain, "x", "high", g),
             "bottom": Dirichlet(domain, "y", "low", g), "top": Dirichlet(domain, "y", "high", g)}
+
+
+def check_solver_grid(problem: str, modes, dt, times) -> tuple[int, np.ndarray]:
+    """Validate a spectral solver's ``modes`` (even, >= 8), step ``dt`` (> 0) and output
+    ``times`` (increasing from 0; default 401 points on [0, 1]) -> ``(modes, times)``."""
+    if int(modes) != modes or modes < 8 or modes % 2:
+        raise ValueError(f"{problem}: modes must be an even integer >= 8; got {modes!r}")
+    if not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"{problem}: dt must be a finite number > 0; got {dt!r}")
+    times = np.linspace(0.0, 1.0, 401) if times is None else np.asarray(times, float)
+    if times.ndim != 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
+        raise ValueError(f"{problem}: times must be increasing and start at 0")
+    return int(modes), times

@@ -34,7 +34,7 @@ import torch
 from ..conditions import Initial, Periodic
 from ..domains import Interval, TimeDomain
 from ..problem import Parameter, Problem
-from ._common import LazyReference, check_number, etdrk4_coefficients, etdrk4_step, periodic_reference
+from ._common import LazyReference, check_number, check_solver_grid, etdrk4_coefficients, etdrk4_step, periodic_reference
 
 __all__ = ["allen_cahn", "allen_cahn_etdrk4", "default_modes"]
 
@@ -65,14 +65,7 @@ def allen_cahn_etdrk4(d: float = 1e-4, gamma: float = 5.0, modes: int = 1024, ti
     """
     d = check_number("allen_cahn", "d", d, positive=True)
     gamma = check_number("allen_cahn", "gamma", gamma, nonnegative=True)
-    if int(modes) != modes or modes < 8 or modes % 2:
-        raise ValueError(f"allen_cahn: modes must be an even integer >= 8; got {modes!r}")
-    if not (math.isfinite(dt) and dt > 0):
-        raise ValueError(f"allen_cahn: dt must be a finite number > 0; got {dt!r}")
-    times = np.linspace(0.0, 1.0, 401) if times is None else np.asarray(times, float)
-    if times.ndim != 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
-        raise ValueError("allen_cahn: times must be increasing and start at 0")
-    n = int(modes)
+    n, times = check_solver_grid("allen_cahn", modes, dt, times)
     x = -1.0 + 2.0 * np.arange(n) / n
     k = math.pi * np.fft.rfftfreq(n, 1.0 / n)  # wavenumbers of a 2-periodic field
     L = gamma - d * k**2

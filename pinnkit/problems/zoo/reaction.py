@@ -36,7 +36,7 @@ import torch
 from ..conditions import Initial, Periodic
 from ..domains import Interval, TimeDomain
 from ..problem import Parameter, Problem
-from ._common import LazyReference, check_number, numpy_reference, periodic_reference
+from ._common import LazyReference, check_number, check_solver_grid, numpy_reference, periodic_reference
 
 __all__ = ["reaction", "reaction_diffusion", "reaction_exact", "reaction_diffusion_strang", "gaussian"]
 
@@ -101,14 +101,7 @@ def reaction_diffusion_strang(nu: float, rho: float, modes: int = 512, times: np
     """
     nu = check_number("reaction_diffusion", "nu", nu, nonnegative=True)
     rho = check_number("reaction_diffusion", "rho", rho, nonnegative=True)
-    if int(modes) != modes or modes < 8 or modes % 2:
-        raise ValueError(f"reaction_diffusion: modes must be an even integer >= 8; got {modes!r}")
-    if not (math.isfinite(dt) and dt > 0):
-        raise ValueError(f"reaction_diffusion: dt must be a finite number > 0; got {dt!r}")
-    times = np.linspace(0.0, 1.0, 401) if times is None else np.asarray(times, float)
-    if times.ndim != 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
-        raise ValueError("reaction_diffusion: times must be increasing and start at 0")
-    modes = int(modes)
+    modes, times = check_solver_grid("reaction_diffusion", modes, dt, times)
     x = PERIOD * np.arange(modes) / modes
     k = np.fft.rfftfreq(modes, 1.0 / modes)  # integer wavenumbers of a 2π-periodic field
     u = gaussian(x)
