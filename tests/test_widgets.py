@@ -211,3 +211,127 @@ def test_front_end_detection_and_inline_switch(monkeypatch):
     assert inline_resources() is True                        # offline-safe by default
     monkeypatch.setenv("PINNKIT_INLINE", "0")
     assert inline_resources() is False
+
+
+# -- the Diagnostics tab -------------------------------------------------------------------
+def _render(pane):
+    import holoviews as hv
+
+    el = pane.object[()]
+    hv.renderer("bokeh").get_plot(el)
+    return el
+
+
+def test_temporal_profile_is_the_static_diagnostic_and_causal_weights_are_recorded():
+    from pinnkit.diagnostics.temporal import temporal_residual_profile
+
+    dash = Dashboard("convection", live=False, steps=20, causal=True, max_rate=1e9, budget=None, **TINY)
+    dash.train()
+    run = dash.run
+    steps, t, prof = run.temporal_profiles()
+    assert prof.shape == (len(run.snapshots), run.grid.shape[-1]) and list(steps) == list(range(21))
+    t_static, prof_static = temporal_residual_profile(run.problem, run.model, run.grid.shape)
+    np.testing.assert_allclose(t, t_static)
+    np.testing.assert_allclose(prof[-1], prof_static, rtol=1e-10)
+    assert not np.allclose(prof[0], prof[-1])                    # the profile moves with training
+    mesh = _render(dash.diagnostic_panes["temporal"])             # the live view shows these numbers (log10)
+    np.testing.assert_allclose(mesh.dimension_values(2, flat=False)[-1], np.log10(prof[-1]), rtol=1e-10)
+    # causal weights: one row per snapshot after the first step, w_1 = 1, all in (0, 1]
+    w_steps, centres, w = run.causal_weight_map()
+    assert w.shape == (20, run.causal.num_slices) and list(w_steps) == list(range(1, 21))
+    np.testing.assert_array_equal(w[-1], run.causal.weights)
+    assert np.all(w[:, 0] == 1.0) and np.all((w > 0) & (w <= 1.0))
+    np.testing.assert_allclose(centres, run.causal.slice_centers)
+    assert dash.run.history.final["step"] == 20
+
+
+def test_diagnostics_that_do_not_apply_say_why():
+    dash = Dashboard("poisson1d", live=False, steps=3, causal=True, **TINY)
+    assert dash.causal.disabled and dash.run.causal is None       # no time axis: no causal residual
+    dash.train()
+    assert dash.run.temporal_profiles() is None and dash.run.causal_weight_map() is None
+    assert "not time-dependent" in _render(dash.diagnostic_panes["temporal"]).data[2]
+    assert "not time-dependent" in _render(dash.diagnostic_panes["causal"]).data[2]
+    off = Dashboard("convection", live=False, steps=3, **TINY)
+    off.train()
+    assert off.run.causal is None and "tick 'causal residual'" in _render(off.diagnostic_panes["causal"]).data[2]
+
+
+def test_gradient_cosines_and_histograms_are_those_of_the_training_gradients():
+    from pinnkit.losses import loss_terms
+
+    dash = Dashboard("burgers", live=False, steps=10, **TINY)
+    dash.train()
+    run, snap = dash.run, dash.shown
+    st = run._state                                               # the trainer's last state: its points
+    terms = loss_terms(run.problem, run.model, st.points, st.params)
+    params = [p for p in run.model.parameters() if p.requires_grad]
+    g = {n: torch.cat([x.reshape(-1) for x in torch.autograd.grad(L, params, retain_graph=True)]).double().numpy()
+         for n, L in terms.items()}
+    names = list(g)
+    assert set(snap.cosines) == {(a, b) for i, a in enumerate(names) for b in names[i + 1:]}
+    for (a, b), c in snap.cosines.items():
+        want = g[a] @ g[b] / (np.linalg.norm(g[a]) * np.linalg.norm(g[b]))
+        assert -1.0 <= c <= 1.0 and c == pytest.approx(want, rel=1e-5, abs=1e-6)
+    for n, norm in snap.grad_norms.items():
+        assert norm == pytest.approx(np.linalg.norm(g[n]), rel=1e-5)
+    curves = run.cosine_curves()
+    assert set(curves) == {f"{a} · {b}" for a, b in snap.cosines}
+    s, v = curves["residual · initial"]
+    assert list(s) == [sn.step for sn in run.snapshots] and v[-1] == snap.cosines[("residual", "initial")]
+    # histograms: densities over common edges that cover every entry
+    for n, (counts, edges) in snap.histograms.items():
+        assert counts.shape == (40,) and np.sum(counts * np.diff(edges)) == pytest.approx(1.0)
+        assert edges[-1] == pytest.approx(max(np.abs(v).max() for v in g.values()), rel=1e-5)
+    assert sorted(c.label for c in _render(dash.diagnostic_panes["cosines"])) == sorted(curves)
+    spec = run.error_spectrum()
+    e = (snap.pred - run.grid.ref).reshape(run.grid.shape)
+    assert spec.amplitude.shape == (run.grid.shape[0] // 2 + 1,)
+    assert spec.amplitude[0] == pytest.approx(np.sqrt(np.mean(e.mean(0) ** 2)))   # the mean mode over x
+
+
+def test_ntk_button_fills_the_spectrum_on_demand():
+    from pinnkit.diagnostics import ntk_spectra
+
+    dash = Dashboard("convection", live=False, steps=6, **TINY)
+    dash.train()
+    assert dash.run.ntk is None and "On demand only" in dash.ntk_text.object
+    assert "press the button" in _render(dash.diagnostic_panes["ntk"]).data[2]
+    dash.ntk_button.clicks += 1                                   # what the button does
+    ntk = dash.run.ntk
+    assert ntk["step"] == 6 and ntk["points"] == {"residual": 64, "initial": 32, "periodic": 32}
+    pts = dash.run._subset(dash.run._state.points, 64)
+    want = ntk_spectra(dash.run.problem, dash.run.model, pts)
+    for name, ev in ntk["spectra"].items():
+        assert np.all(ev >= 0) and np.all(np.diff(ev) <= 1e-12 * ev[0])
+        np.testing.assert_allclose(ev, want[name], rtol=1e-8, atol=1e-12 * ev[0])
+    el = _render(dash.diagnostic_panes["ntk"])
+    assert sorted(c.label for c in el) == ["initial", "periodic", "residual"]
+    assert "step 6" in dash.ntk_text.object
+
+
+def test_ntk_requested_while_training_is_computed_off_the_training_thread():
+    run = LiveRun(RunConfig(problem="convection", steps=100_000, **TINY))
+    run.start()
+    while run.progress()["step"] < 3:
+        time.sleep(0.01)
+    run.request_ntk(16, wait=True)
+    assert run.running and run.ntk["step"] >= 3 and run.ntk["points"]["residual"] == 16
+    assert run._ntk_thread.name == "pinnkit-ntk" and not run.ntk_busy
+    run.stop()
+    run.join(30)
+    with pytest.raises(ValueError, match="points"):
+        run.request_ntk(1)
+
+
+def test_headless_dashboard_embeds_the_diagnostics_in_its_static_view():
+    from bokeh.models import Title
+
+    dash = Dashboard("convection", live=False, steps=4, **TINY)
+    assert dash.tabs.dynamic is False                             # both tabs go into the saved output
+    dash.train()
+    root = dash.panel.get_root()
+    titles = {m.text for m in root.references() if isinstance(m, Title)}
+    for want in ("temporal residual L_r(t)", "cos(∇L_a, ∇L_b) per pair", "gradient entries per term (step 4)",
+                 "error spectrum along x (step 4)", "loss per term"):
+        assert want in titles, sorted(titles)

@@ -8,7 +8,13 @@
 Views (HoloViews, fed by one ``Pipe``): prediction, reference, |error| and |residual|
 with the collocation points on top (curves for 1D problems), per-term losses (log),
 loss weights per term, per-term gradient norms, step / steps/s / ETA, and a replay
-slider over the snapshots. Updates are pulled by a periodic callback in the UI thread
+slider over the snapshots. A **Diagnostics** tab shows, from the same snapshots: the
+temporal residual profile L_r(t) over training (time-dependent problems) and the causal
+weights w_i over training (when "causal residual" is ticked), the cosine between every
+pair of per-term gradients over training, per-term gradient histograms and the error
+spectrum (FFT along x) of the shown snapshot. The per-term NTK spectrum is computed **on
+demand only** (its button; 64 residual points and 32 per condition, off the training
+thread), never at a rate. Updates are pulled by a periodic callback in the UI thread
 (``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
 the snapshots themselves are throttled by the run (≤ 4 Hz and ≤ 5 % of training time),
 and redrawing the plots by the dashboard (after a redraw that took ``c`` seconds, the
@@ -27,7 +33,8 @@ from pinnkit.recipes import RunConfig
 from .controls import Controls
 from .live import LiveRun
 from .resources import live_frontend, setup
-from .views import curves_view, field_view, status_text
+from .views import (curves_view, field_view, histograms_view, note_view, ntk_view, spectrum_view, status_text,
+                    step_heatmap_view)
 
 __all__ = ["Dashboard"]
 
@@ -35,14 +42,17 @@ __all__ = ["Dashboard"]
 class Dashboard:
     """A live training dashboard for any zoo problem.
 
-    ``Dashboard(problem, config=None, live=None, period=250, **settings)``: ``settings``
-    are ``RunConfig`` fields (``steps=500``, ``parameters={"nu": 0.01}``...). ``live``
-    overrides :func:`~pinnkit_widgets.resources.live_frontend`.
+    ``Dashboard(problem, config=None, live=None, period=250, causal=False, **settings)``:
+    ``settings`` are ``RunConfig`` fields (``steps=500``, ``parameters={"nu": 0.01}``...).
+    ``live`` overrides :func:`~pinnkit_widgets.resources.live_frontend`; ``causal`` ticks
+    "causal residual" (time-dependent problems). ``ntk_points`` residual points (half as
+    many per condition) go into the on-demand NTK spectrum.
     """
 
     def __init__(self, problem: str = "burgers", config: RunConfig | None = None, *, live: bool | None = None,
                  period: int = 250, max_rate: float = 4.0, budget: float | None = 0.05,
-                 ui_budget: float | None = 0.05, max_wait: float = 3.0, **settings):
+                 ui_budget: float | None = 0.05, max_wait: float = 3.0, causal: bool = False, ntk_points: int = 64,
+                 **settings):
         setup()
         base = config or RunConfig(problem=problem)
         self.config0 = RunConfig(**{**base.to_dict(), "problem": problem if config is None else base.problem,
@@ -53,8 +63,13 @@ class Dashboard:
         self._next_push, self._pushed, self._pushed_run = 0.0, None, None
         self.push_time = 0.0          # seconds the UI thread spent redrawing plots
         self.controls = Controls(self.config0)
+        self.causal = pn.widgets.Checkbox(label="causal residual (time-dependent problems)", value=bool(causal))
+        self.causal.param.watch(lambda e: self._settings_changed("setting"), "value")
+        self.controls.panel.append(self.causal)
         self.controls.on_change(self._settings_changed)
+        self.ntk_points = ntk_points
         self.pipe = hv.streams.Pipe(data=None)
+        self.ntk_pipe = hv.streams.Pipe(data=None)    # the on-demand NTK spectrum
         self.ref_pipe = hv.streams.Pipe(data=None)    # the reference changes only with the problem
         self.run: LiveRun | None = None
         self.runs: list[LiveRun] = []
@@ -73,6 +88,10 @@ class Dashboard:
         self.replay = pn.widgets.IntSlider(label="replay: snapshot", start=0, end=1, value=0, width=600,
                                            disabled=True)
         self.replay.param.watch(self._replay_moved, "value")
+        self.ntk_button = pn.widgets.Button(label="Compute NTK spectrum", width=190)
+        self.ntk_button.on_click(lambda e: self.compute_ntk())
+        self.ntk_text = pn.pane.Markdown("", width=330)
+        self._pushed_ntk, self._ntk_callback = None, None
         self.status = pn.pane.Markdown("", width=900)
         self.message = pn.pane.Markdown("", width=900)
 
@@ -106,18 +125,107 @@ class Dashboard:
                                    names=run.terms)
             return hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True)
 
+        def dview(kind):
+            def view(data):
+                snap, run = self._shown()
+                return self._diagnostic(kind, snap, run)
+            return hv.DynamicMap(view, streams=[self.ntk_pipe if kind == "ntk" else self.pipe]).opts(framewise=True)
+
         self.reset(build_only=True)
         self.field_panes = {k: pn.pane.HoloViews(fview(k), linked_axes=False)
                             for k in ("prediction", "reference", "|error|", "|residual|")}
         self.curve_panes = {k: pn.pane.HoloViews(cview(k), linked_axes=False)
                             for k in ("losses", "weights", "gradients")}
+        self.diagnostic_panes = {k: pn.pane.HoloViews(dview(k), linked_axes=False)
+                                 for k in ("temporal", "causal", "spectrum", "cosines", "histograms", "ntk")}
+        d = self.diagnostic_panes
         buttons = pn.Row(self.train_button, self.pause_button, self.stop_button, self.reset_button)
+        diagnostics = pn.Column(
+            pn.Row(d["temporal"], d["causal"], d["spectrum"]),
+            pn.Row(d["cosines"], d["histograms"], pn.Column(d["ntk"], pn.Row(self.ntk_button), self.ntk_text)))
+        # live: only the open tab is rendered, so hidden diagnostics cost no redraws;
+        # headless: both tabs are embedded in the saved (static) view
+        self.tabs = pn.Tabs(("Losses & gradient norms", pn.Row(*self.curve_panes.values())),
+                            ("Diagnostics", diagnostics), dynamic=self.live_mode)
         self.panel = pn.Row(
             self.controls.panel,
             pn.Column(buttons, self.status, pn.Row(*self.field_panes.values()),
-                      pn.Row(*self.curve_panes.values()), self.replay, self.message),
+                      self.tabs, self.replay, self.message),
         )
         self._refresh_view()
+
+    # -- diagnostics -------------------------------------------------------------------
+    def _diagnostic(self, kind, snap, run):
+        names = run.problem.domain.names
+        if kind == "temporal":
+            prof = run.temporal_profiles()
+            if prof is None:
+                return note_view("L_r(t) over training", f"{run.problem.name} is not time-dependent"
+                                 if not run.problem.domain.is_time_dependent else "time only: |residual| above is L_r(t)")
+            return step_heatmap_view(*prof, "temporal residual L_r(t)", "L_r", xlabel=names[-1])
+        if kind == "causal":
+            w = run.causal_weight_map()
+            if w is None:
+                why = ("tick 'causal residual' and train" if run.problem.domain.is_time_dependent
+                       else f"{run.problem.name} is not time-dependent")
+                return note_view("causal weights w_i", why)
+            return step_heatmap_view(*w, "causal weights w_i", "w", log=False, xlabel=names[-1], clim=(0, 1),
+                                     cmap="viridis")
+        if kind == "spectrum":
+            spec = run.error_spectrum(snap)
+            if spec is None:
+                return note_view("error spectrum", "no reference solution")
+            return spectrum_view(spec, f"error spectrum along {names[0]} (step {snap.step})")
+        if kind == "cosines":
+            curves = run.cosine_curves()
+            if not curves and len(run.terms) < 2:
+                return note_view("gradient cosine", "one loss term: no pairs")
+            return curves_view(curves, "cos(∇L_a, ∇L_b) per pair", ylabel="cosine", logy=False).opts(
+                ylim=(-1.05, 1.05))
+        if kind == "histograms":
+            return histograms_view(snap.histograms, f"gradient entries per term (step {snap.step})")
+        ntk = run.ntk
+        if ntk is None or "spectra" not in ntk:
+            return note_view("NTK spectrum per term", "on demand: press the button below")
+        return ntk_view(ntk["spectra"], f"NTK eigenvalues per term (step {ntk['step']})")
+
+    def compute_ntk(self, wait: bool | None = None) -> None:
+        """The per-term NTK spectrum of the current model (on demand; see the module doc).
+        While training it is computed off the training thread and shown when ready;
+        ``wait`` (default: no live front end) blocks until it is."""
+        run = self.run
+        if run.ntk_busy:
+            return
+        wait = (not self.live_mode) if wait is None else wait
+        run.request_ntk(self.ntk_points, wait=wait)
+        self._show_ntk(force=True)
+        if not wait and self._ntk_callback is None:     # show it when ready, trained or not
+            self._ntk_callback = pn.state.add_periodic_callback(self._poll_ntk, period=self.period)
+
+    def _poll_ntk(self):
+        self._show_ntk()
+        if not self.run.ntk_busy and self._ntk_callback is not None:
+            self._ntk_callback.stop()
+            self._ntk_callback = None
+
+    def _show_ntk(self, force: bool = False):
+        run = self.run
+        if run.ntk is self._pushed_ntk and not force:
+            return
+        ntk = run.ntk
+        if run.ntk_busy:
+            self.ntk_text.object = "computing… (on a copy of the model, off the training thread)"
+        elif ntk is None:
+            self.ntk_text.object = (f"On demand only ({self.ntk_points} residual points, "
+                                    f"{max(2, self.ntk_points // 2)} per condition).")
+        elif "error" in ntk:
+            self.ntk_text.object = f"**NTK failed:** `{ntk['error']}`"
+        else:
+            pts = ", ".join(f"{k} {v}" for k, v in ntk["points"].items())
+            self.ntk_text.object = f"step {ntk['step']}: {pts} points, {ntk['seconds']:.2f} s off the training thread"
+        if ntk is not self._pushed_ntk or force:
+            self._pushed_ntk = ntk
+            self.ntk_pipe.send(None if ntk is None else ntk["step"])
 
     # -- what is shown -----------------------------------------------------------------
     def _shown(self):
@@ -165,6 +273,7 @@ class Dashboard:
         t = time.thread_time()                  # CPU seconds of the UI thread
         if self._pushed is None or self._pushed_run is not run:
             self.ref_pipe.send(run.problem.values)
+            self._show_ntk(force=True)
         self.pipe.send(snap.step)
         cost = time.thread_time() - t
         self.push_time += cost
@@ -182,6 +291,7 @@ class Dashboard:
         run = self.run
         finished = run.thread is not None and not run.running
         self._refresh_view(force=finished)
+        self._show_ntk()
         if finished:
             self._finished()
 
@@ -193,13 +303,14 @@ class Dashboard:
         wait = (not self.live_mode) if wait is None else wait
         self.message.object = ""
         try:
-            self.run = LiveRun(self.controls.config(), max_rate=self.max_rate, budget=self.budget)
+            self.run = self._new_run()
         except (ValueError, TypeError) as e:
             self.message.object = f"**Cannot build this run:** {e}"
             return self
         self.runs.append(self.run)
         self._following = True
         self.controls.disable(True)
+        self.causal.disabled = True
         self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = True, False, False
         self.run.start()
         if wait:
@@ -230,7 +341,7 @@ class Dashboard:
             self.run.stop()
             self.run.thread.join()
         try:
-            self.run = LiveRun(self.controls.config(), max_rate=self.max_rate, budget=self.budget)
+            self.run = self._new_run()
         except (ValueError, TypeError) as e:
             self.message.object = f"**Cannot build this run:** {e}"
             return
@@ -238,6 +349,12 @@ class Dashboard:
         if not build_only:
             self._finished(final=False)
             self._refresh_view()
+
+    def _new_run(self) -> LiveRun:
+        config = self.controls.config()
+        timed = self.controls.current_problem().domain.is_time_dependent
+        self.causal.disabled = not timed
+        return LiveRun(config, max_rate=self.max_rate, budget=self.budget, causal=self.causal.value and timed)
 
     def wait(self, timeout: float | None = None) -> "Dashboard":
         """Block until the current run ends, then show its final state."""
@@ -251,6 +368,7 @@ class Dashboard:
             self._callback.stop()
             self._callback = None
         self.controls.disable(False)
+        self.causal.disabled = not self.run.problem.domain.is_time_dependent
         self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = False, True, True
         self.pause_button.label = "Pause"
         run = self.run

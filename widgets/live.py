@@ -10,12 +10,24 @@ snapshots cost at most ``budget`` of the training time:
 
     next snapshot no sooner than  max(1 / max_rate, cost_of_last_snapshot / budget)
 
+The per-term gradients are taken once per snapshot and give, besides their norms, the
+cosine between every pair of terms and a histogram of each term's entries
+(``pinnkit.diagnostics.gradient_cosines`` / ``gradient_histograms``); a run trained with
+a :class:`~pinnkit.losses.CausalResidual` (``causal=True``) also copies its weights
+``w_i``. The temporal residual profile ``L_r(t)`` of a time-dependent problem is read off
+the residual field a snapshot already holds (:meth:`LiveRun.temporal_profiles`), and the
+error spectrum off its prediction: neither costs the training thread anything. The
+per-term NTK spectrum is expensive and is computed only on demand
+(:meth:`LiveRun.request_ntk`) on a small subset of the training points, off the
+training thread.
+
 Nothing here imports a UI library; the widgets read ``snapshots`` and ``history`` from
 their own (UI) thread. Stop is a :class:`threading.Event` checked after every step, so it
 takes effect within one step (and a pause is left at once).
 """
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
@@ -24,8 +36,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from pinnkit.diagnostics import residual_field, term_gradient_norms
-from pinnkit.losses import loss_terms
+from pinnkit.diagnostics import (error_spectrum, gradient_cosines, gradient_histograms, ntk_spectra, residual_field,
+                                 term_gradients)
+from pinnkit.diagnostics.temporal import profile_of_field
+from pinnkit.losses import CausalResidual, loss_terms
 from pinnkit.recipes import RunConfig, build
 from pinnkit.training import Callback, StopOnEvent, train
 from pinnkit.training.evaluate import predict, relative_l2
@@ -75,6 +89,9 @@ class Snapshot:
     grad_norms: dict[str, float]
     rel_l2: float | None
     cost: float = 0.0                        # CPU seconds spent taking it
+    cosines: dict = field(default_factory=dict)      # {(a, b): cos(∇L_a, ∇L_b)}
+    histograms: dict = field(default_factory=dict)   # {term: (counts (bins,), edges (bins+1,))}
+    causal_weights: np.ndarray | None = None         # w_i of a CausalResidual, (num_slices,)
 
     def field(self, name: str, shape) -> np.ndarray | None:
         v = getattr(self, name)
@@ -98,9 +115,13 @@ class _Watch(Callback):
             while live.pause_event.is_set() and not live.stop_event.is_set():
                 time.sleep(0.02)
             live._resume_time(state)
+        if live._ntk_request is not None:
+            live._serve_ntk_request(state)
         live._take(state)
 
     def on_train_end(self, state):
+        if self.live._ntk_request is not None:
+            self.live._serve_ntk_request(state)
         self.live._take(state, force=True)
 
 
@@ -115,10 +136,16 @@ class LiveRun:
     - ``snapshots``: list of :class:`Snapshot` (at most ``keep``; older ones thinned by
       dropping every other one, the first and the latest always kept).
     - ``history``: the trainer's :class:`pinnkit.History` (live while training).
+    - ``gradient_norms``: take per-term gradients in each snapshot (norms, pairwise
+      cosines, ``histogram_bins``-bin histograms); ``causal``: train the residual with a
+      :class:`~pinnkit.losses.CausalResidual` over the problem's time range (its weights
+      go into the snapshots as ``causal_weights``).
+    - ``ntk``: the latest on-demand NTK spectrum (:meth:`request_ntk`), or ``None``.
     """
 
     def __init__(self, config: RunConfig | dict, *, max_rate: float = 4.0, budget: float | None = 0.05,
-                 grid_points: int = 64, show_points: int = 600, keep: int = 240, gradient_norms: bool = True):
+                 grid_points: int = 64, show_points: int = 600, keep: int = 240, gradient_norms: bool = True,
+                 causal: bool = False, histogram_bins: int = 40):
         self.config = RunConfig.from_dict(config) if isinstance(config, dict) else config
         if not (max_rate > 0 and (budget is None or 0 < budget <= 1)):
             raise ValueError(f"max_rate must be > 0 and budget in (0, 1] or None; got {max_rate}, {budget}")
@@ -126,7 +153,11 @@ class LiveRun:
         self.model.to(getattr(torch, self.config.dtype))
         self.grid = Grid.of(self.problem, grid_points)
         self.max_rate, self.budget, self.show_points, self.keep = max_rate, budget, show_points, keep
-        self.gradient_norms = gradient_norms
+        self.gradient_norms, self.histogram_bins = gradient_norms, histogram_bins
+        self.causal = CausalResidual.for_problem(self.problem) if causal else None
+        self.ntk: dict | None = None
+        self.ntk_busy = False
+        self._ntk_request: int | None = None
         self.stop_event, self.pause_event = threading.Event(), threading.Event()
         self.snapshots: list[Snapshot] = []
         self.history = None
@@ -177,12 +208,14 @@ class LiveRun:
                                  optimizer=self.plan, condition_points=c.condition_points,
                                  callbacks=[StopOnEvent(self.stop_event), _Watch(self)],
                                  eval_every=c.eval_every, seed=c.seed, dtype=c.dtype, threads=c.threads,
-                                 progress=False)
+                                 progress=False, **({"residual_loss": self.causal} if self.causal else {}))
             self.history.meta["config"] = c.to_dict()
         except BaseException as e:  # shown by the widget; never lost in a thread
             self.error = e
         finally:
             self.train_time = time.perf_counter() - t0
+            if self._ntk_request is not None:      # training failed before serving it
+                self._ntk_request, self.ntk_busy = None, False
             if self._stop_requested is not None:
                 self.stop_latency = time.perf_counter() - self._stop_requested
         return self
@@ -241,6 +274,116 @@ class LiveRun:
         return {n: (np.array([s.step for s in snaps if n in s.grad_norms], float),
                     np.array([s.grad_norms[n] for s in snaps if n in s.grad_norms], float)) for n in names}
 
+    def cosine_curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``{"a · b": (steps, cos(∇L_a, ∇L_b))}`` over the snapshots, one per pair of terms."""
+        snaps = list(self.snapshots)
+        pairs = dict.fromkeys(k for s in snaps for k in s.cosines)
+        return {f"{a} · {b}": (np.array([s.step for s in snaps if (a, b) in s.cosines], float),
+                               np.array([s.cosines[(a, b)] for s in snaps if (a, b) in s.cosines], float))
+                for a, b in pairs}
+
+    def temporal_profiles(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(steps (S,), t (n_t,), L_r (S, n_t))``: ``L_r(t) = mean_x |R(x, t)|²`` of each
+        snapshot on the coarse grid (the residual field it holds; the same numbers as
+        :func:`pinnkit.diagnostics.temporal.temporal_residual_profile` on that grid), or
+        ``None`` when the problem is not time-dependent."""
+        if not self.problem.domain.is_time_dependent or len(self.grid.shape) < 2:
+            return None
+        snaps = list(self.snapshots)
+        return (np.array([s.step for s in snaps], float), self.grid.axes[-1],
+                np.stack([profile_of_field(s.residual.reshape(self.grid.shape)) for s in snaps]))
+
+    def causal_weight_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(steps (S,), slice centres (N_t,), w (S, N_t))`` of a causal run, else ``None``."""
+        if self.causal is None:
+            return None
+        snaps = [s for s in self.snapshots if s.causal_weights is not None]
+        if not snaps:
+            return None
+        return (np.array([s.step for s in snaps], float), np.asarray(self.causal.slice_centers, float),
+                np.stack([s.causal_weights for s in snaps]))
+
+    def error_spectrum(self, snap: Snapshot | None = None):
+        """FFT along the first coordinate of the signed error ``prediction − reference``
+        of ``snap`` (default the latest) on the coarse grid, the RMS over the other
+        coordinates (:func:`pinnkit.diagnostics.error_spectrum`); ``None`` without a
+        reference. A periodic first coordinate drops its repeated end point."""
+        snap = snap or self.snapshots[-1]
+        g = self.grid
+        if g.ref is None:
+            return None
+        e = (snap.pred - g.ref).reshape(g.shape).reshape(g.shape[0], -1)
+        name = self.problem.domain.names[0]
+        periodic = any(getattr(c, "name", None) == name and type(c).__name__ == "Periodic"
+                       for c in self.problem.conditions.values())
+        return error_spectrum(e, g.axes[0], periodic_endpoint=periodic)
+
+    # -- NTK spectrum, on demand ---------------------------------------------------------
+    def request_ntk(self, points: int = 64, wait: bool = True) -> None:
+        """Compute the per-term NTK spectrum (:func:`pinnkit.diagnostics.ntk_spectra`) on
+        ``points`` residual points and ``points // 2`` points per condition (a fixed random
+        subset of the training points); the result lands in ``ntk`` as ``{"step",
+        "spectra", "points", "seconds"}`` (or ``{"step", "error", "seconds"}``).
+
+        While training, the training thread only copies the model and the subset at the
+        end of its next step; the kernel is always computed on that copy in another
+        thread. ``wait``: block until ``ntk`` holds the result."""
+        if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+            raise ValueError(f"points must be an integer >= 2; got {points!r}")
+        self.ntk_busy = True
+        if self.running and self._state is not None:
+            self._ntk_request = points
+        else:
+            st = self._state
+            pts = st.points if st is not None else self._fresh_points()
+            params = {k: float(v) for k, v in st.params.items()} if st is not None else None
+            self._start_ntk(copy.deepcopy(self.model), self._subset(pts, points), self.snapshots[-1].step, params)
+        while wait and self.ntk_busy:
+            if self._ntk_request is not None and not self.running:   # the run ended before serving it
+                self._ntk_request, self.ntk_busy = None, False
+            time.sleep(0.01)
+
+    _ntk_thread: threading.Thread | None = None
+
+    def _fresh_points(self) -> dict:
+        rng = np.random.default_rng(self.config.seed)
+        satisfied = set(getattr(self.model, "satisfies", ()))
+        pts = {"residual": self.sampler.sample(self.problem.domain, rng)}
+        pts.update({n: c.sample(self.config.condition_points, rng) for n, c in self.problem.conditions.items()
+                    if n not in satisfied})
+        return pts
+
+    def _subset(self, points: dict, n: int) -> dict:
+        rng = np.random.default_rng(self.config.seed)
+        out = {}
+        for name, x in points.items():
+            x = x.detach().double().numpy() if torch.is_tensor(x) else np.asarray(x, float)
+            k = n if name == "residual" else max(2, n // 2)
+            out[name] = x[np.sort(rng.choice(len(x), k, replace=False))] if len(x) > k else x.copy()
+        return out
+
+    def _compute_ntk(self, model, points, step, params):
+        t = time.perf_counter()
+        try:
+            spectra = ntk_spectra(self.problem, model, points,
+                                  {k: float(v) for k, v in params.items()} if params is not None else None)
+            self.ntk = {"step": step, "spectra": spectra, "points": {k: len(v) for k, v in points.items()},
+                        "seconds": time.perf_counter() - t}
+        except Exception as e:  # shown by the widget
+            self.ntk = {"step": step, "error": repr(e), "seconds": time.perf_counter() - t}
+        finally:
+            self.ntk_busy = False
+
+    def _serve_ntk_request(self, state) -> None:
+        n, self._ntk_request = self._ntk_request, None
+        params = {k: float(v) for k, v in state.params.items()}
+        self._start_ntk(copy.deepcopy(state.model), self._subset(state.points, n), state.step, params)
+
+    def _start_ntk(self, model, points, step, params) -> None:
+        self._ntk_thread = threading.Thread(target=self._compute_ntk, args=(model, points, step, params),
+                                            name="pinnkit-ntk", daemon=True)
+        self._ntk_thread.start()
+
     @property
     def overhead(self) -> float:
         """Fraction of the training wall time spent taking snapshots."""
@@ -256,12 +399,19 @@ class LiveRun:
             return
         cpu = time.thread_time()
         params = state.params
-        grads = {}
+        norms, cosines, hists = {}, {}, {}
         if self.gradient_norms:
             trainable = [p for p in list(state.model.parameters()) + list(state.unknowns.values()) if p.requires_grad]
-            grads = term_gradient_norms(loss_terms(state.problem, state.model, state.points, params), trainable)
-        snap = self._snapshot_of_model(state.step, dict(state.losses), dict(state.weights), grads,
+            flat = term_gradients(loss_terms(state.problem, state.model, state.points, params), trainable)
+            norms = {n: float(g.norm()) for n, g in flat.items()}
+            if len(flat) > 1:
+                cosines = gradient_cosines(flat)
+            hists = gradient_histograms(flat, bins=self.histogram_bins)
+        snap = self._snapshot_of_model(state.step, dict(state.losses), dict(state.weights), norms,
                                        state.points["residual"], state.elapsed, params)
+        snap.cosines, snap.histograms = cosines, hists
+        if self.causal is not None and self.causal.calls:
+            snap.causal_weights = np.array(self.causal.weights, float)
         cost = time.thread_time() - cpu          # CPU seconds of this thread (load-independent)
         snap.cost = cost
         self.snapshot_time += cost

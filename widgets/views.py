@@ -12,7 +12,8 @@ import math
 import holoviews as hv
 import numpy as np
 
-__all__ = ["field_view", "fields_row", "curves_view", "status_text", "error_thumbnail", "sweep_view"]
+__all__ = ["field_view", "fields_row", "curves_view", "status_text", "error_thumbnail", "sweep_view", "note_view",
+           "step_heatmap_view", "histograms_view", "spectrum_view", "ntk_view"]
 
 _TERM_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
@@ -142,3 +143,74 @@ def sweep_view(parameter: str, values, errors, width: int = 420, height: int = 2
     return (curve * hv.Scatter((xs, ys), parameter, "relative L2").opts(size=8, color="#d62728")).opts(
         hv.opts.Curve(logy=True, logx=logx, width=width, height=height, framewise=True, ylim=_log_limits(ys),
                       title=f"error vs {parameter}"))
+
+
+# ----------------------------------------------------------------------------- diagnostics
+def note_view(title: str, text: str, width: int = 330, height: int = 230):
+    """An empty panel with a title and a line of text (a diagnostic that does not apply)."""
+    return hv.Text(0.5, 0.5, text, fontsize=9).opts(width=width, height=height, title=title, xaxis=None,
+                                                     yaxis=None, toolbar=None, xlim=(0, 1), ylim=(0, 1))
+
+
+def _edges(c):
+    c = np.asarray(c, float)
+    if c.size == 1:
+        return np.array([c[0] - 0.5, c[0] + 0.5])
+    mid = (c[1:] + c[:-1]) / 2
+    return np.concatenate([[c[0] - (mid[0] - c[0])], mid, [c[-1] + (c[-1] - mid[-1])]])
+
+
+def step_heatmap_view(steps, t, values, title: str, zlabel: str, *, log: bool = True, xlabel: str = "t",
+                      clim=None, cmap: str = "magma", width: int = 330, height: int = 230):
+    """``values (S, n_t)`` over training: ``t`` across, training step up (rows at the
+    snapshots' steps, which need not be evenly spaced). ``log``: log10 colour."""
+    z = np.asarray(values, float)
+    if log:
+        pos = z[np.isfinite(z) & (z > 0)]
+        floor = max(pos.min(), pos.max() * 1e-10) if pos.size else 1e-12
+        z = np.log10(np.maximum(z, floor))
+        zlabel = f"log10 {zlabel}"
+    el = hv.QuadMesh((_edges(t), _edges(steps), z), [xlabel, "step"], zlabel)
+    return el.opts(cmap=cmap, colorbar=True, width=width, height=height, title=title, framewise=True,
+                   tools=["hover"], clim=clim if clim is not None else (np.nan, np.nan))
+
+
+def histograms_view(hists: dict, title: str, *, width: int = 330, height: int = 230, colors=None):
+    """Per-term histograms ``{term: (counts (bins,), edges (bins+1,))}`` as step curves
+    (log density; empty bins left out)."""
+    colors = colors or {}
+    els, allv = [], []
+    for i, (name, (counts, edges)) in enumerate(hists.items()):
+        c = np.asarray(counts, float)
+        centres = (np.asarray(edges)[1:] + np.asarray(edges)[:-1]) / 2
+        c = np.where(c > 0, c, np.nan)
+        allv.append(c)
+        els.append(hv.Curve((centres, c), "∂L/∂θ entry", "density", label=name).opts(
+            interpolation="steps-mid", color=colors.get(name, _TERM_COLORS[i % len(_TERM_COLORS)]), line_width=1.5))
+    if not els:
+        return note_view(title, "no gradients yet", width, height)
+    return hv.Overlay(els).opts(title=title, logy=True, width=width, height=height, framewise=True,
+                                ylim=_log_limits(np.concatenate(allv)), legend_position="top_right")
+
+
+def spectrum_view(spectrum, title: str, *, width: int = 330, height: int = 230):
+    """Error amplitude against wavenumber (log y; the mean mode left out) from a
+    :class:`pinnkit.diagnostics.ErrorSpectrum`."""
+    a = spectrum.amplitude if spectrum.amplitude.ndim == 1 else np.sqrt((spectrum.amplitude**2).mean(1))
+    k, a = spectrum.wavenumber[1:], np.maximum(a[1:], 1e-16)
+    return hv.Curve((k, a), "wavenumber k", "|error| amplitude").opts(
+        logy=True, width=width, height=height, title=title, framewise=True, line_width=1.5, ylim=_log_limits(a),
+        tools=["hover"]) * hv.Scatter((k, a), "wavenumber k", "|error| amplitude").opts(size=3, color="#d62728")
+
+
+def ntk_view(spectra: dict, title: str, *, width: int = 330, height: int = 230):
+    """Eigenvalues of each term's kernel ``K_j`` in decreasing order (log–log)."""
+    els, allv = [], []
+    for i, (name, ev) in enumerate(spectra.items()):
+        ev = np.asarray(ev, float)
+        ev = np.where(ev > 0, ev, np.nan)
+        allv.append(ev)
+        els.append(hv.Curve((np.arange(1, ev.size + 1), ev), "index", "eigenvalue", label=name).opts(
+            color=_TERM_COLORS[i % len(_TERM_COLORS)], line_width=1.5))
+    return hv.Overlay(els).opts(title=title, logx=True, logy=True, width=width, height=height, framewise=True,
+                                ylim=_log_limits(np.concatenate(allv)), legend_position="top_right")

@@ -22,7 +22,7 @@ from ..problems.problem import Problem
 from ..training.callbacks import Callback
 from .fields import residual_field
 
-__all__ = ["temporal_residual_profile", "TemporalRecorder", "plot_temporal_heatmap", "plot_causal_weights",
+__all__ = ["profile_of_field", "temporal_residual_profile", "TemporalRecorder", "plot_temporal_heatmap", "plot_causal_weights",
            "plot_point_clouds"]
 
 
@@ -41,6 +41,15 @@ def _grid_shape(problem: Problem, shape) -> tuple[int, ...]:
     return shape
 
 
+def profile_of_field(residual: np.ndarray) -> np.ndarray:
+    """``L_r(t_j) = mean_x |R(x, t_j)|²`` from a residual field ``(..., n_t)`` on a grid
+    whose last axis is time -> ``(n_t,)``."""
+    r = np.asarray(residual, float)
+    if r.ndim < 2:
+        raise ValueError(f"the residual field needs a space axis and a time axis; got shape {r.shape}")
+    return (r**2).reshape(-1, r.shape[-1]).mean(axis=0)
+
+
 def temporal_residual_profile(problem: Problem, model, shape: Sequence[int] | None = None,
                               params: Mapping | None = None, return_field: bool = False):
     """``(t (n_t,), L_r(t) (n_t,))`` with ``L_r(t_j) = mean_x |R(x, t_j)|²`` over a grid of
@@ -50,7 +59,7 @@ def temporal_residual_profile(problem: Problem, model, shape: Sequence[int] | No
     x = problem.test_grid(shape)
     r = residual_field(problem, model, x, params).reshape(shape)
     t = np.unique(x[:, -1])
-    prof = (r**2).reshape(-1, shape[-1]).mean(axis=0)
+    prof = profile_of_field(r)
     return (t, prof, r) if return_field else (t, prof)
 
 
