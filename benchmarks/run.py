@@ -64,7 +64,7 @@ class Variant:
 
 
 def make_variants(engines=ENGINES, width=20, depth=3, xi=None, xb=None, x0=None, with_deepxde=True):
-    from pinnkit.optim import OptimizerSpec, adam
+    from pinnkit.optim import adam
     from pinnkit.training import train
 
     if xi is None:
@@ -91,9 +91,7 @@ def make_variants(engines=ENGINES, width=20, depth=3, xi=None, xb=None, x0=None,
         engine, fused = engine.split("+") if "+" in engine else (engine, "")
         model = cases.pinnkit_model(width, depth)
         cases.copy_weights(init, model)
-        spec = adam(1e-3)
-        if fused:  # torch's fused (single-kernel) CPU Adam: same update to round-off
-            spec = OptimizerSpec("adam", lambda p: torch.optim.Adam(p, lr=1e-3, fused=True))
+        spec = adam(1e-3, fused=bool(fused))  # torch's fused CPU Adam: same update to round-off
 
         def run_pk(n, model=model, engine=engine, spec=spec):
             h = train(problem, model, sampler=sampler, optimizer=spec, steps=n, metrics=None,

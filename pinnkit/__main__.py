@@ -10,6 +10,7 @@ import json
 import sys
 
 from .problems import zoo
+from .problems.engines import DEFAULT_ENGINE, ENGINES
 from .recipes import RunConfig, load_run, run
 
 
@@ -25,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
                       ("lbfgs_steps", int), ("seed", int), ("dtype", str), ("threads", int),
                       ("eval_every", int), ("fourier_features", int)):
         t.add_argument(f"--{name.replace('_', '-')}", type=typ, default=getattr(d, name))
+    t.add_argument("--engine", choices=sorted(ENGINES), default=None,
+                   help=f"derivative engine (default {DEFAULT_ENGINE})")
     t.add_argument("--hard", action="store_true", help="satisfy boundary/initial conditions exactly")
     t.add_argument("--out", help="folder to save the run (config, history, model, metrics)")
     t.add_argument("--no-progress", action="store_true")

@@ -52,6 +52,8 @@ class RunConfig:
     dtype: str = "float32"
     threads: int | None = None
     eval_every: int = 100
+    #: derivative engine (``pinnkit.problems.engines.ENGINES``); ``None`` is the default one
+    engine: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
@@ -65,8 +67,12 @@ class RunConfig:
         return asdict(self)
 
     def key(self) -> str:
-        """A stable hash of the configuration (for run stores)."""
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+        """A stable hash of the configuration (for run stores). The derivative engine is
+        left out: it changes how fast a run goes, not its result (engines agree to
+        round-off), so a stored run is reused whichever engine asks for it."""
+        d = self.to_dict()
+        d.pop("engine")
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -100,7 +106,8 @@ def run(config: RunConfig | dict, out: str | Path | None = None, callbacks: Sequ
     problem, model, sampler, balancer, plan = build(config)
     history = train(problem, model, sampler=sampler, balancer=balancer, optimizer=plan,
                     condition_points=config.condition_points, callbacks=callbacks, eval_every=config.eval_every,
-                    seed=config.seed, dtype=config.dtype, threads=config.threads, progress=progress)
+                    seed=config.seed, dtype=config.dtype, threads=config.threads, progress=progress,
+                    engine=config.engine)
     history.meta["config"] = config.to_dict()
     result = Run(config, problem, model, history)
     if out is not None:

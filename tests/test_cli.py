@@ -78,6 +78,7 @@ def run_main(capsys, *argv):
     (["train", "burgers", "--steps", "5", "--optimizer", "sgdx"], "unknown optimizer 'sgdx'"),
     (["train", "burgers", "--steps", "5", "--lr", "-1"], "learning rate must be a finite number > 0"),
     (["train", "burgers", "--beta", "3"], "unrecognized arguments: --beta"),
+    (["train", "burgers", "--steps", "5", "--engine", "jax"], "invalid choice: 'jax'"),
     (["show", "/nonexistent/run"], "not a pinnkit run folder"),
     ([], "required: command"),
 ])
@@ -136,3 +137,27 @@ def test_run_folder_round_trip_float64_hard_fourier(tmp_path):
         assert torch.equal(a, b)
     assert Evaluator(again.problem)(again.model)["rel_l2"] == result.history.final["metric/rel_l2"]
     assert again.history.meta["config"] == cfg.to_dict()
+
+
+def test_engine_setting_changes_speed_not_result(capsys, tmp_path):
+    """``--engine`` / ``RunConfig.engine`` reach the trainer; engines agree to round-off, so
+    the setting is recorded but left out of the run-store key."""
+    from pinnkit.recipes import RunConfig, run
+
+    base = dict(problem="burgers", width=8, depth=2, num_points=64, condition_points=16, steps=4, eval_every=4,
+                dtype="float64", threads=1)
+    a = run(RunConfig(**base), progress=False)
+    b = run(RunConfig(**base, engine="taylor"), progress=False)
+    assert b.history.meta["config"]["engine"] == "taylor" and a.history.meta["config"]["engine"] is None
+    la, lb = a.history.where("loss")[1], b.history.where("loss")[1]
+    assert len(la) == 4 and la[0] > 0
+    for x, y in zip(la, lb):
+        assert y == pytest.approx(x, rel=1e-10)
+    assert RunConfig(**base).key() == RunConfig(**base, engine="taylor").key()
+    assert RunConfig(**base).key() != RunConfig(**{**base, "steps": 5}).key()
+
+    code, out, err = run_main(capsys, "train", "burgers", "--engine", "taylor", "--steps", "3", "--no-progress",
+                              "--out", str(tmp_path / "t"), *SMALL)
+    assert code == 0, err
+    assert json.loads(out)["step"] == 3
+    assert load_run(tmp_path / "t").config.engine == "taylor"

@@ -337,3 +337,20 @@ def test_bad_training_arguments(small_oscillator, kw, match):
     args.update(kw)
     with pytest.raises(ValueError, match=match):
         train(small_oscillator, model, **args)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_adam_follows_the_default_adam(small_oscillator, dtype):
+    """``adam(fused=True)`` (torch's single-kernel CPU Adam) takes the same steps as the
+    default implementation, to round-off, and a non-boolean ``fused`` is refused."""
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    curves = []
+    for fused in (False, True):
+        model, h = fit(small_oscillator, optimizer=[(adam(1e-2, fused=fused), 20)], dtype=dtype)
+        curves.append((h.where("loss")[1], flat(model)))
+    (la, wa), (lb, wb) = curves
+    assert la[-1] < 0.9 * la[0]  # it trains (1.56 -> 1.13 in float32)
+    np.testing.assert_allclose(lb, la, rtol=tol)
+    np.testing.assert_allclose(wb.numpy(), wa.numpy(), rtol=tol, atol=tol)
+    with pytest.raises(ValueError, match="fused must be True or False"):
+        adam(1e-3, fused=1)
