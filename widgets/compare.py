@@ -5,8 +5,9 @@
     cmp.train(); cmp
 
 Both runs share the problem and its parameters (one set of sliders); each column has its
-own settings. Fields use the same colour range on both sides, the loss curves share one
-plot (A solid, B dashed), and a table gives the final numbers.
+own settings. 2D fields use the same colour range on both sides; 1D problems draw both
+predictions and the reference on one set of axes, and both |error| curves on another. The
+loss curves share one plot (A solid, B dashed), and a table gives the final numbers.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pinnkit.recipes import RunConfig
 from .controls import Controls
 from .live import LiveRun
 from .resources import live_frontend, setup
-from .views import curves_view, field_view
+from .views import _log_limits, curves_view, field_view
 
 __all__ = ["Compare"]
 
@@ -60,19 +61,55 @@ class Compare:
             return pn.pane.HoloViews(hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True), linked_axes=False)
 
         def losses(data):
-            overlays = [curves_view({f"{lab} {k}": v for k, v in run.curves("loss/").items()}, "loss per term",
-                                    dash=dash, width=520, height=260)
-                        for run, lab, dash in zip(self.runs, self.labels, ("solid", "dashed"))]
-            return (overlays[0] * overlays[1]).opts(title="loss per term (A solid, B dashed)")
+            import numpy as np
 
+            curves = [{f"{lab} {k}": v for k, v in run.curves("loss/").items()} for run, lab in zip(self.runs, self.labels)]
+            overlays = [curves_view(c, "loss per term", dash=dash, width=520, height=260, ylabel="loss",
+                                    names=[f"{lab} {t}" for t in run.terms])   # fixed legend from the start
+                        for c, run, lab, dash in zip(curves, self.runs, self.labels, ("solid", "dashed"))]
+            values = [np.asarray(v, float) for c in curves for _, v in c.values()]
+            return (overlays[0] * overlays[1]).opts(      # one log axis for both runs' terms
+                title=f"loss per term ({self.labels[0]} solid, {self.labels[1]} dashed)", logy=True,
+                ylim=_log_limits(np.concatenate(values) if values else [1.0]))
+
+        def overlay(kind):
+            def view(data):
+                return self._curves_1d(kind)
+            return pn.pane.HoloViews(hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True), linked_axes=False)
+
+        if len(self.runs[0].grid.shape) == 1:    # 1D: both runs on the same axes
+            fields = [pn.Row(overlay("prediction"), overlay("|error|"))]
+        else:
+            fields = [pn.Row(side(0, "prediction"), side(0, "|error|")),
+                      pn.Row(side(1, "prediction"), side(1, "|error|"))]
         self.views = pn.Column(
-            pn.Row(side(0, "prediction"), side(0, "|error|")),
-            pn.Row(side(1, "prediction"), side(1, "|error|")),
+            *fields,
             pn.pane.HoloViews(hv.DynamicMap(losses, streams=[self.pipe]).opts(framewise=True), linked_axes=False))
         self.panel = pn.Row(pn.Column(self.shared.panel, width=310),
                             pn.Column(pn.Row(self.train_button, self.stop_button), self.table, self.views),
                             *[pn.Column(s.panel, width=310) for s in self.sides])
         self.refresh()
+
+    def _curves_1d(self, kind: str):
+        """Both runs' latest prediction (with the reference) or |error| on one set of axes."""
+        import numpy as np
+
+        grid, name = self.runs[0].grid, self.runs[0].problem.domain.names[0]
+        x, log = grid.axes[0], kind != "prediction"
+        curves = []
+        if not log and grid.ref is not None:
+            curves.append(hv.Curve((x, grid.ref), name, "u", label="reference").opts(
+                color="black", line_dash="dotted", line_width=2))
+        for run, lab, dash, color in zip(self.runs, self.labels, ("solid", "dashed"), ("#1f77b4", "#d62728")):
+            snap = run.snapshots[-1]
+            y = snap.pred if not log else snap.error
+            if y is None:
+                continue
+            y = np.maximum(np.asarray(y, float), 1e-16) if log else np.asarray(y, float)
+            curves.append(hv.Curve((x, y), name, "u" if not log else "|error|", label=f"{lab} (step {snap.step})")
+                          .opts(color=color, line_dash=dash, line_width=1.8))
+        return hv.Overlay(curves).opts(title=f"{kind}: {' vs '.join(self.labels)}", width=420, height=260,
+                                       logy=log, legend_position="bottom_left" if log else "top_right")
 
     def _clim(self, kind):
         import numpy as np
