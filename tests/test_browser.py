@@ -163,6 +163,154 @@ def test_served_dashboard_slider_train_stop_offline(browser):
         stop_server(proc)
 
 
+def serve_app(app: str, port: int, env: dict) -> subprocess.Popen:
+    """``python -m pinnkit_widgets APP`` on 127.0.0.1:``port`` in its own process group."""
+    return subprocess.Popen([sys.executable, "-m", "pinnkit_widgets", app, "--port", str(port)], cwd=ROOT,
+                            env={**os.environ, "PINNKIT_INLINE": "1", "OMP_NUM_THREADS": "1", **env},
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses (hex, as /proc/net/tcp* writes them) that listen on ``port``."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            addr, p = local.split(":")
+            if state == "0A" and int(p, 16) == port:       # 0A: LISTEN
+                found.add(addr)
+    return found
+
+
+def _server_failure(page, proc, shot: Path, what: str, errors: list) -> AssertionError:
+    page.screenshot(path=str(shot), full_page=True)
+    stop_server(proc)
+    out = proc.stdout.read().decode(errors="replace")[-3000:]
+    return AssertionError(f"{what}; page errors {errors[:5]}; screenshot {shot.name}; server output:\n{out}")
+
+
+CURVE_POINTS = """() => {
+  let n = 0;
+  for (const doc of window.Bokeh.documents)
+    for (const m of doc._all_models.values())
+      if (m.type === "ColumnDataSource" && m.data && "step" in m.data) n = Math.max(n, m.data.step.length);
+  return n;
+}"""
+
+# numbers the Bokeh plots hold: the explorer's error-vs-parameter points (the longest source:
+# replaced plots can linger in the document) and every plot title
+SWEEP_POINTS = """() => {
+  const out = {points: [], titles: []};
+  for (const doc of window.Bokeh.documents)
+    for (const m of doc._all_models.values()) {
+      if (m.type === "ColumnDataSource" && m.data && "relative L2" in m.data) {
+        const ys = m.data["relative L2"], xs = Object.entries(m.data).find(([k, v]) => k !== "relative L2")[1];
+        if (ys.length > out.points.length) out.points = Array.from(xs).map((x, i) => [x, ys[i]]);
+      }
+      if (m.type === "Title" && m.text) out.titles.push(m.text);
+    }
+  return out;
+}"""
+
+
+def test_served_explorer_sweeps_three_values_offline(browser, tmp_path):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    proc = serve_app("explorer", port, {"PINNKIT_CACHE": str(tmp_path / "cache")})   # empty cache: it must train
+    blocked, errors = [], []
+    try:
+        wait_port(port, 90, proc)
+        assert _listening_addresses(port) == {"0100007F"}, "the explorer listens beyond 127.0.0.1"
+        page = offline_page(browser, blocked, errors)
+        page.set_default_timeout(TIMEOUT * 1000)
+        page.goto(f"http://127.0.0.1:{port}/explorer?problem=convection&steps=60&num_points=200")
+        page.get_by_text("▶ Sweep").wait_for()
+        box = page.locator("input[type='text']").first          # the values box (comma-separated numbers)
+        box.fill("1, 20, 40")
+        box.press("Enter")
+        time.sleep(0.5)
+        started = time.perf_counter()
+        page.get_by_text("▶ Sweep").click()
+        done = page.get_by_text("3 result(s): 3 trained, 0 from the cache")
+        try:
+            done.wait_for()
+            page.wait_for_function(f"() => ({SWEEP_POINTS})().points.length === 3", timeout=20_000)
+        except Exception:
+            raise _server_failure(page, proc, SHOTS / "explorer_app_failure.png", "the sweep did not finish",
+                                  errors) from None
+        swept = time.perf_counter() - started
+        time.sleep(1.0)
+        page.screenshot(path=str(SHOTS / "explorer_app.png"), full_page=True)
+        shown = page.evaluate(SWEEP_POINTS)
+        thumbs = sorted({t for t in shown["titles"] if re.match(r"beta=\d", t)})
+        print(f"sweep of 3 values in {swept:.1f} s; points {shown['points']}; thumbnails {thumbs}")
+        xs = [x for x, _ in shown["points"]]
+        errs = [e for _, e in shown["points"]]
+        assert xs == [1.0, 20.0, 40.0], xs
+        assert all(0 < e < 10 for e in errs), errs
+        # each thumbnail's title repeats the value and the error of its point (2 digits)
+        assert len(thumbs) == 3, shown["titles"]
+        for (x, e), title in zip(shown["points"], sorted(thumbs, key=lambda t: float(t.split()[0][5:]))):
+            value, l2 = re.match(r"beta=(\S+)\s+L2=(\S+)", title).groups()
+            assert float(value) == x and l2 == f"{e:.2g}", (title, x, e)
+        # the same values again come from the cache, with no training
+        page.get_by_text("▶ Sweep").click()
+        page.get_by_text("3 result(s): 0 trained, 3 from the cache").wait_for(timeout=30_000)
+        assert page.get_by_text(re.compile("Traceback|failed|is not a number")).count() == 0
+        assert page.locator("canvas").count() >= 4, "the sweep plot and the thumbnails did not render"
+        assert not blocked, f"the page asked for external resources: {blocked[:5]}"
+        assert not [e for e in errors if "favicon" not in e], errors
+        assert len(list((tmp_path / "cache" / "explorer").glob("*.npz"))) == 3
+    finally:
+        stop_server(proc)
+
+
+def test_served_compare_trains_both_offline(browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    proc = serve_app("compare", port, {})
+    blocked, errors = [], []
+    try:
+        wait_port(port, 90, proc)
+        assert _listening_addresses(port) == {"0100007F"}, "the compare app listens beyond 127.0.0.1"
+        page = offline_page(browser, blocked, errors)
+        page.set_default_timeout(TIMEOUT * 1000)
+        page.goto(f"http://127.0.0.1:{port}/compare?problem=convection&steps=150&num_points=300")
+        page.get_by_text("▶ Train both").wait_for()
+        assert page.get_by_text("not trained", exact=True).count() == 2
+        started = time.perf_counter()
+        page.get_by_text("▶ Train both").click()
+        try:
+            page.get_by_text("completed", exact=True).nth(1).wait_for()
+            page.wait_for_function(f"() => ({CURVE_POINTS})() >= 2")
+        except Exception:
+            raise _server_failure(page, proc, SHOTS / "compare_app_failure.png", "the two runs did not finish",
+                                  errors) from None
+        trained = time.perf_counter() - started
+        time.sleep(1.0)
+        page.screenshot(path=str(SHOTS / "compare_app.png"), full_page=True)
+        rows = page.locator("table tr").all_inner_texts()
+        print(f"trained both in {trained:.1f} s; table rows {rows}")
+        body = [r.split("\t") for r in rows if r.startswith(("A", "B"))]
+        assert [r[0] for r in body] == ["A", "B"], rows
+        assert "hard=False" in body[0][1] and "hard=True" in body[1][1], rows
+        rel_l2 = [float(r[2]) for r in body]
+        steps = [int(r[4]) for r in body]
+        assert steps == [150, 150], rows
+        assert all(0 < e < 10 for e in rel_l2), rel_l2
+        assert [r[6].strip() for r in body] == ["completed", "completed"], rows
+        assert page.get_by_text(re.compile("Traceback|Training failed|Cannot build")).count() == 0
+        assert page.locator("canvas").count() >= 5, "the four fields and the loss plot did not render"
+        assert not blocked, f"the page asked for external resources: {blocked[:5]}"
+        assert not [e for e in errors if "favicon" not in e], errors
+    finally:
+        stop_server(proc)
+
+
 def _lab_settings(folder: Path) -> None:
     s = folder / "@jupyterlab" / "apputils-extension"
     s.mkdir(parents=True, exist_ok=True)
@@ -252,11 +400,10 @@ def test_jupyterlab_runs_notebook_02_offline(browser):
         assert canvases >= 14, "the two dashboards' Bokeh plots did not render"
         assert widgets >= 8, "the dashboards' buttons did not render"
         assert recorded["quick"] is True and recorded["convection_rel_l2_high"] > 0
-        # Panel's notebook output still links a few stylesheets from its CDN even with
-        # inline=True; they were blocked and the plots rendered without them. No script may
-        # come from outside.
+        # nothing from outside: BokehJS, Panel's JavaScript and Panel's stylesheets (also those
+        # re-sent when a pane redraws, see pinnkit_widgets.resources) come inline
         print("blocked external requests:", blocked)
-        assert not [u for u in blocked if not urlparse(u).path.endswith(".css")], blocked
+        assert not blocked, f"the notebook asked for external resources: {sorted(set(blocked))}"
     finally:
         try:   # kernels outlive the page: shut them down through the REST API
             req = urllib.request.Request(f"{base}/api/sessions?token={token}")

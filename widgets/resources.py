@@ -5,6 +5,18 @@ are **inlined** by default, so plots render without internet (classrooms, CI, of
 machines); ``PINNKIT_INLINE=0`` loads them from the CDN instead (smaller saved notebooks,
 ~3 MB less per executed notebook).
 
+Panel's stylesheets are inlined too. Panel 1.9 inlines them when a notebook cell first
+renders, but a pane redrawn later (a Markdown status line or table whose text changes, a
+``loading`` toggle) is sent again with ``ImportedStyleSheet`` links to cdn.holoviz.org
+(``loading.css``, ``markdown.css``, ``theme/default.css``, ``theme/native.css``): the
+per-document stylesheet cache in ``Reactive._get_properties`` holds the CDN links and only
+the first render is patched (compare holoviz/panel#5167, #7073). ``setup()`` therefore
+wraps ``Reactive._get_properties`` and ``Reactive._update_model`` so that, while
+``pn.config.inline`` is on, every link into Panel's CDN ``dist/`` folder whose file ships
+with the installed Panel becomes an ``InlineStyleSheet`` (one per document and URL, so
+repeated redraws send no new CSS). Links that are not Panel CDN URLs — the served apps'
+local ``static/`` ones — are left alone.
+
 ``live_frontend()`` tells whether a browser is watching as the kernel runs:
 
 - ``PINNKIT_LIVE=1`` / ``0`` decides explicitly;
@@ -16,14 +28,17 @@ machines); ``PINNKIT_INLINE=0`` loads them from the CDN instead (smaller saved n
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
+import weakref
 
-__all__ = ["setup", "inline_resources", "live_frontend"]
+__all__ = ["setup", "inline_resources", "inline_stylesheets", "live_frontend"]
 
 _FRONTENDS = ("jupyter-lab", "jupyter_lab", "jupyterlab", "jupyter-server", "jupyter_server", "jupyter-notebook",
               "jupyter_notebook", "notebook.app", "voila", "vscode", "code-server", "nbclassic")
 _done: dict = {}
+_INLINE_CSS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # document -> {url: InlineStyleSheet}
 
 
 def _flag(name: str):
@@ -39,6 +54,59 @@ def inline_resources() -> bool:
     return True if flag is None else flag
 
 
+@functools.lru_cache(maxsize=None)
+def _panel_css(url: str) -> str | None:
+    """The text of Panel's own stylesheet behind a CDN ``url``, or None if it is not one."""
+    from panel.io.resources import CDN_DIST, DIST_DIR
+
+    if not url.startswith(CDN_DIST):
+        return None
+    path = DIST_DIR / url[len(CDN_DIST):].split("?")[0]
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def inline_stylesheets(stylesheets, doc=None) -> list:
+    """``stylesheets`` with each link into Panel's CDN replaced by the same CSS inline."""
+    from bokeh.models import ImportedStyleSheet, InlineStyleSheet
+
+    cache = _INLINE_CSS.setdefault(doc, {}) if doc is not None else {}
+    out = []
+    for sheet in stylesheets:
+        if isinstance(sheet, ImportedStyleSheet):
+            url = str(sheet.url)
+            css = _panel_css(url)
+            if css is not None:
+                sheet = cache.get(url) or cache.setdefault(url, InlineStyleSheet(css=css))
+        out.append(sheet)
+    return out
+
+
+def _inline_panel_stylesheets() -> None:
+    """Make Panel send its own stylesheets inline on every update, not only the first render."""
+    import panel as pn
+    from panel.reactive import Reactive
+
+    if getattr(Reactive._get_properties, "_pinnkit_inline", False):
+        return
+    get_properties, update_model = Reactive._get_properties, Reactive._update_model
+
+    @functools.wraps(get_properties)
+    def _get_properties(self, doc, *args, **kwargs):
+        props = get_properties(self, doc, *args, **kwargs)
+        if pn.config.inline and props.get("stylesheets"):
+            props["stylesheets"] = inline_stylesheets(props["stylesheets"], doc)
+        return props
+
+    @functools.wraps(update_model)
+    def _update_model(self, events, msg, root, model, doc, comm):
+        if pn.config.inline and msg.get("stylesheets"):
+            msg["stylesheets"] = inline_stylesheets(msg["stylesheets"], doc)
+        return update_model(self, events, msg, root, model, doc, comm)
+
+    _get_properties._pinnkit_inline = True
+    Reactive._get_properties, Reactive._update_model = _get_properties, _update_model
+
+
 def setup(inline: bool | None = None) -> bool:
     """Load Panel and HoloViews' Bokeh backend once; return whether resources are inline."""
     import holoviews as hv
@@ -47,6 +115,8 @@ def setup(inline: bool | None = None) -> bool:
     inline = inline_resources() if inline is None else bool(inline)
     if _done.get("inline") != inline:
         pn.extension(inline=inline)
+        if inline:
+            _inline_panel_stylesheets()
         if "bokeh" not in hv.Store.renderers:
             import holoviews.plotting.bokeh  # noqa: F401  (registers the backend)
         hv.Store.set_current_backend("bokeh")
