@@ -1,6 +1,6 @@
 """What live viewing costs: the same run with and without the dashboard, and Stop latency.
 
-    python benchmarks/live_overhead.py [--problem burgers] [--steps 300] [--repeats 3]
+    python benchmarks/live_overhead.py [--problem burgers] [--steps 300] [--repeats 3] [--diagnostics]
 
 For each repeat, interleaved (A B A B ...):
 
@@ -8,7 +8,8 @@ For each repeat, interleaved (A B A B ...):
 - **dashboard**: the same configuration trained by :class:`pinnkit_widgets.Dashboard` in
   its thread, its views rendered to Bokeh models (``panel.get_root()``), with a UI thread
   calling ``dashboard.refresh()`` every 250 ms as the browser-side periodic callback
-  does — so the cost includes snapshots, gradient norms, and HoloViews/Bokeh updates.
+  does — so the cost includes snapshots, gradient norms, and HoloViews/Bokeh updates
+  (``--diagnostics``: with the Diagnostics tab open instead of the loss curves).
 
 The overhead is ``median(dashboard_time / plain_time) - 1`` over the pairs (ratios within
 one run, so machine load cancels as far as interleaving allows). Stop latency: time from
@@ -18,6 +19,7 @@ Both use one torch thread. Results go to ``build/benchmarks/live_overhead.json``
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import threading
@@ -39,10 +41,12 @@ def plain(config: RunConfig) -> float:
     return time.perf_counter() - t
 
 
-def with_dashboard(config: RunConfig) -> tuple[float, dict]:
+def with_dashboard(config: RunConfig, diagnostics: bool = False) -> tuple[float, dict]:
     from pinnkit_widgets import Dashboard
 
     dash = Dashboard(config=config, live=True)
+    if diagnostics:
+        dash.tabs.active = 1                    # the Diagnostics tab is the one rendered and updated
     dash.panel.get_root()                       # real Bokeh models receive every update
     done = threading.Event()
 
@@ -89,19 +93,21 @@ def main(argv=None):
     p.add_argument("--num-points", type=int, default=2000)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--presses", type=int, default=5)
+    p.add_argument("--diagnostics", action="store_true", help="show the Diagnostics tab instead of the loss curves")
     p.add_argument("--out", default="build/benchmarks/live_overhead.json")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     config = RunConfig(problem=a.problem, steps=a.steps, num_points=a.num_points, threads=1, eval_every=100)
     plain(RunConfig(**{**config.to_dict(), "steps": 5}))        # warm up imports and caches
-    with_dashboard(RunConfig(**{**config.to_dict(), "steps": 5}))
+    dashboard = functools.partial(with_dashboard, diagnostics=a.diagnostics)
+    dashboard(RunConfig(**{**config.to_dict(), "steps": 5}))
     pairs, info = [], []
     for r in range(a.repeats):
-        order = [plain, with_dashboard] if r % 2 == 0 else [with_dashboard, plain]
+        order = [plain, dashboard] if r % 2 == 0 else [dashboard, plain]
         times = {}
         for fn in order:
             out = fn(config)
-            if fn is with_dashboard:
+            if fn is dashboard:
                 times["dashboard"], extra = out
                 info.append(extra)
             else:
@@ -112,7 +118,7 @@ def main(argv=None):
     ratios = [t["dashboard"] / t["plain"] for t in pairs]
     lat = stop_latency(config, a.presses, np.random.default_rng(0))
     result = {
-        "problem": a.problem, "steps": a.steps, "num_points": a.num_points, "repeats": a.repeats,
+        "problem": a.problem, "diagnostics_tab": a.diagnostics, "steps": a.steps, "num_points": a.num_points, "repeats": a.repeats,
         "plain_s": [t["plain"] for t in pairs], "dashboard_s": [t["dashboard"] for t in pairs],
         "ratios": ratios, "overhead_percent": 100 * (statistics.median(ratios) - 1),
         "snapshot_fraction_percent": 100 * statistics.median(i["snapshot_fraction"] for i in info),

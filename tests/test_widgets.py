@@ -236,9 +236,10 @@ def test_temporal_profile_is_the_static_diagnostic_and_causal_weights_are_record
     assert not np.allclose(prof[0], prof[-1])                    # the profile moves with training
     mesh = _render(dash.diagnostic_panes["temporal"])             # the live view shows these numbers (log10)
     np.testing.assert_allclose(mesh.dimension_values(2, flat=False)[-1], np.log10(prof[-1]), rtol=1e-10)
-    # causal weights: one row per snapshot after the first step, w_1 = 1, all in (0, 1]
+    # causal weights: one row per snapshot (all ones before the first step), w_1 = 1, all in (0, 1]
     w_steps, centres, w = run.causal_weight_map()
-    assert w.shape == (20, run.causal.num_slices) and list(w_steps) == list(range(1, 21))
+    assert w.shape == (21, run.causal.num_slices) and list(w_steps) == list(range(21))
+    assert np.all(w[0] == 1.0) and w[-1].min() < 1.0
     np.testing.assert_array_equal(w[-1], run.causal.weights)
     assert np.all(w[:, 0] == 1.0) and np.all((w > 0) & (w <= 1.0))
     np.testing.assert_allclose(centres, run.causal.slice_centers)
@@ -296,7 +297,8 @@ def test_ntk_button_fills_the_spectrum_on_demand():
     dash = Dashboard("convection", live=False, steps=6, **TINY)
     dash.train()
     assert dash.run.ntk is None and "On demand only" in dash.ntk_text.object
-    assert "press the button" in _render(dash.diagnostic_panes["ntk"]).data[2]
+    el = _render(dash.diagnostic_panes["ntk"])
+    assert "on demand" in el.opts.get().kwargs["title"] and all(len(c) == 0 for c in el)
     dash.ntk_button.clicks += 1                                   # what the button does
     ntk = dash.run.ntk
     assert ntk["step"] == 6 and ntk["points"] == {"residual": 64, "initial": 32, "periodic": 32}
@@ -335,3 +337,25 @@ def test_headless_dashboard_embeds_the_diagnostics_in_its_static_view():
     for want in ("temporal residual L_r(t)", "cos(∇L_a, ∇L_b) per pair", "gradient entries per term (step 4)",
                  "error spectrum along x (step 4)", "loss per term"):
         assert want in titles, sorted(titles)
+
+
+def test_diagnostic_views_keep_their_element_type_while_updating_and_across_problems():
+    import holoviews as hv
+
+    dash = Dashboard("convection", live=False, steps=6, causal=True, **TINY)
+    plots = {k: hv.renderer("bokeh").get_plot(p.object) for k, p in dash.diagnostic_panes.items()}
+    first = {k: type(p.current_frame) for k, p in plots.items()}
+    dash.train()                                 # pushes through the Pipes, as the live callback does
+    dash.compute_ntk()
+    for k, p in plots.items():                   # a failed update would leave the first frame in place
+        assert type(p.current_frame) is first[k], k
+    assert "step 6" in plots["histograms"].current_frame.opts.get().kwargs["title"]
+    assert "step 6" in plots["ntk"].current_frame.opts.get().kwargs["title"]
+    assert plots["temporal"].current_frame.dimension_values(2, flat=False).shape == (len(dash.run.snapshots), 25)
+    old = dict(dash.diagnostic_panes)
+    maps = {k: p.object for k, p in old.items()}
+    dash.controls.problem.value = "poisson1d"     # no time axis: the time views become notes
+    assert dash.diagnostic_panes["temporal"].object is not maps["temporal"]
+    assert "not time-dependent" in _render(dash.diagnostic_panes["temporal"]).data[2]
+    for k in ("spectrum", "cosines", "histograms", "ntk"):
+        _render(dash.diagnostic_panes[k])

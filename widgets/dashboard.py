@@ -5,7 +5,7 @@
     dash.train()        # returns at once when a browser watches; trains to the end headless
     dash                # the view (Panel)
 
-Views (HoloViews, fed by one ``Pipe``): prediction, reference, |error| and |residual|
+Views (HoloViews, fed by ``Pipe`` streams): prediction, reference, |error| and |residual|
 with the collocation points on top (curves for 1D problems), per-term losses (log),
 loss weights per term, per-term gradient norms, step / steps/s / ETA, and a replay
 slider over the snapshots. A **Diagnostics** tab shows, from the same snapshots: the
@@ -18,8 +18,9 @@ thread), never at a rate. Updates are pulled by a periodic callback in the UI th
 (``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
 the snapshots themselves are throttled by the run (≤ 4 Hz and ≤ 5 % of training time),
 and redrawing the plots by the dashboard (after a redraw that took ``c`` seconds, the
-next waits ``c / ui_budget``, default 5 %, but never more than ``max_wait`` seconds); the status line (step, steps/s, ETA) follows
-every ``period``.
+next waits ``c / ui_budget``, default 5 %, but never more than ``max_wait`` seconds; the
+open Diagnostics tab is redrawn under its own ``c / ui_budget`` wait, uncapped); the status
+line (step, steps/s, ETA) follows every ``period``.
 """
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class Dashboard:
         self.live_mode = live_frontend() if live is None else live
         self.period, self.max_rate, self.budget, self.ui_budget = period, max_rate, budget, ui_budget
         self.max_wait = max_wait
-        self._next_push, self._pushed, self._pushed_run = 0.0, None, None
+        self._next_push, self._next_diag, self._pushed, self._pushed_run = 0.0, 0.0, None, None
         self.push_time = 0.0          # seconds the UI thread spent redrawing plots
         self.controls = Controls(self.config0)
         self.causal = pn.widgets.Checkbox(label="causal residual (time-dependent problems)", value=bool(causal))
@@ -69,6 +70,7 @@ class Dashboard:
         self.controls.on_change(self._settings_changed)
         self.ntk_points = ntk_points
         self.pipe = hv.streams.Pipe(data=None)
+        self.diag_pipe = hv.streams.Pipe(data=None)   # the diagnostics (renewed with their maps)
         self.ntk_pipe = hv.streams.Pipe(data=None)    # the on-demand NTK spectrum
         self.ref_pipe = hv.streams.Pipe(data=None)    # the reference changes only with the problem
         self.run: LiveRun | None = None
@@ -125,18 +127,13 @@ class Dashboard:
                                    names=run.terms)
             return hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True)
 
-        def dview(kind):
-            def view(data):
-                snap, run = self._shown()
-                return self._diagnostic(kind, snap, run)
-            return hv.DynamicMap(view, streams=[self.ntk_pipe if kind == "ntk" else self.pipe]).opts(framewise=True)
-
         self.reset(build_only=True)
         self.field_panes = {k: pn.pane.HoloViews(fview(k), linked_axes=False)
                             for k in ("prediction", "reference", "|error|", "|residual|")}
         self.curve_panes = {k: pn.pane.HoloViews(cview(k), linked_axes=False)
                             for k in ("losses", "weights", "gradients")}
-        self.diagnostic_panes = {k: pn.pane.HoloViews(dview(k), linked_axes=False)
+        self._diag_kinds = self._diagnostic_kinds(self.run)
+        self.diagnostic_panes = {k: pn.pane.HoloViews(self._diagnostic_map(k), linked_axes=False)
                                  for k in ("temporal", "causal", "spectrum", "cosines", "histograms", "ntk")}
         d = self.diagnostic_panes
         buttons = pn.Row(self.train_button, self.pause_button, self.stop_button, self.reset_button)
@@ -155,6 +152,19 @@ class Dashboard:
         self._refresh_view()
 
     # -- diagnostics -------------------------------------------------------------------
+    @staticmethod
+    def _diagnostic_kinds(run):
+        """What each diagnostic view draws for this run (a DynamicMap must keep its
+        element type: a new run that changes one gets new maps)."""
+        return (len(run.grid.shape) >= 2 and run.problem.domain.is_time_dependent, run.causal is not None,
+                run.grid.ref is not None, len(run.terms) > 1)
+
+    def _diagnostic_map(self, kind):
+        def view(data):
+            snap, run = self._shown()
+            return self._diagnostic(kind, snap, run)
+        return hv.DynamicMap(view, streams=[self.ntk_pipe if kind == "ntk" else self.diag_pipe]).opts(framewise=True)
+
     def _diagnostic(self, kind, snap, run):
         names = run.problem.domain.names
         if kind == "temporal":
@@ -180,14 +190,16 @@ class Dashboard:
             curves = run.cosine_curves()
             if not curves and len(run.terms) < 2:
                 return note_view("gradient cosine", "one loss term: no pairs")
-            return curves_view(curves, "cos(∇L_a, ∇L_b) per pair", ylabel="cosine", logy=False).opts(
-                ylim=(-1.05, 1.05))
+            pairs = [f"{a} · {b}" for i, a in enumerate(run.terms) for b in run.terms[i + 1:]]
+            return curves_view(curves, "cos(∇L_a, ∇L_b) per pair", ylabel="cosine", logy=False,
+                               names=pairs).opts(ylim=(-1.05, 1.05))
         if kind == "histograms":
-            return histograms_view(snap.histograms, f"gradient entries per term (step {snap.step})")
+            return histograms_view(snap.histograms, f"gradient entries per term (step {snap.step})",
+                                   names=run.terms)
         ntk = run.ntk
         if ntk is None or "spectra" not in ntk:
-            return note_view("NTK spectrum per term", "on demand: press the button below")
-        return ntk_view(ntk["spectra"], f"NTK eigenvalues per term (step {ntk['step']})")
+            return ntk_view({}, "NTK spectrum per term: on demand (button)", names=run.terms)
+        return ntk_view(ntk["spectra"], f"NTK eigenvalues per term (step {ntk['step']})", names=run.terms)
 
     def compute_ntk(self, wait: bool | None = None) -> None:
         """The per-term NTK spectrum of the current model (on demand; see the module doc).
@@ -267,20 +279,35 @@ class Dashboard:
                                          label=f"{run.problem.name} {self._param_text(run)}")
         now = time.perf_counter()
         if force or (self._pushed is not snap and now >= self._next_push):
-            self._push(snap, run)
+            self._push(snap, run, force)
 
-    def _push(self, snap, run):
+    def _push(self, snap, run, force: bool = True):
         t = time.thread_time()                  # CPU seconds of the UI thread
-        if self._pushed is None or self._pushed_run is not run:
+        new_run = self._pushed is None or self._pushed_run is not run
+        if new_run:
             self.ref_pipe.send(run.problem.values)
+            kinds = self._diagnostic_kinds(run)
+            if kinds != self._diag_kinds:          # new maps on new streams: the old ones never fire again
+                self._diag_kinds = kinds
+                self.diag_pipe, self.ntk_pipe = hv.streams.Pipe(data=None), hv.streams.Pipe(data=None)
+                for k, pane in self.diagnostic_panes.items():
+                    pane.object = self._diagnostic_map(k)
             self._show_ntk(force=True)
         self.pipe.send(snap.step)
         cost = time.thread_time() - t
-        self.push_time += cost
-        self._pushed, self._pushed_run = snap, run
         # a slow redraw (first render, a loaded machine) must not freeze the views for long
         wait = min(cost / self.ui_budget, self.max_wait) if self.ui_budget else 0.0
         self._next_push = time.perf_counter() + wait
+        if force or new_run or time.perf_counter() >= self._next_diag:
+            # the Diagnostics tab (nothing to draw while it is closed) waits its full share:
+            # after a redraw costing c, c / ui_budget, never capped
+            t = time.thread_time()
+            self.diag_pipe.send(snap.step)
+            c = time.thread_time() - t
+            self._next_diag = time.perf_counter() + (c / self.ui_budget if self.ui_budget else 0.0)
+            cost += c
+        self.push_time += cost
+        self._pushed, self._pushed_run = snap, run
 
     @staticmethod
     def _param_text(run):

@@ -410,8 +410,6 @@ class LiveRun:
         snap = self._snapshot_of_model(state.step, dict(state.losses), dict(state.weights), norms,
                                        state.points["residual"], state.elapsed, params)
         snap.cosines, snap.histograms = cosines, hists
-        if self.causal is not None and self.causal.calls:
-            snap.causal_weights = np.array(self.causal.weights, float)
         cost = time.thread_time() - cpu          # CPU seconds of this thread (load-independent)
         snap.cost = cost
         self.snapshot_time += cost
@@ -437,4 +435,5 @@ class LiveRun:
         if len(pts) > self.show_points:
             pts = pts[self._rng.choice(len(pts), self.show_points, replace=False)]
         rel = relative_l2(pred, g.ref) if g.ref is not None else None
-        return Snapshot(step, t, pred, err, res, pts, losses, weights, grads, rel)
+        causal = np.array(self.causal.weights, float) if self.causal is not None else None
+        return Snapshot(step, t, pred, err, res, pts, losses, weights, grads, rel, causal_weights=causal)

@@ -175,18 +175,20 @@ def step_heatmap_view(steps, t, values, title: str, zlabel: str, *, log: bool = 
                    tools=["hover"], clim=clim if clim is not None else (np.nan, np.nan))
 
 
-def histograms_view(hists: dict, title: str, *, width: int = 330, height: int = 230, colors=None):
+def histograms_view(hists: dict, title: str, *, width: int = 330, height: int = 230, colors=None, names=()):
     """Per-term histograms ``{term: (counts (bins,), edges (bins+1,))}`` as step curves
-    (log density; empty bins left out)."""
+    (log density; empty bins left out). ``names`` are drawn (empty) before they have data."""
     colors = colors or {}
     els, allv = [], []
+    hists = {**{n: (np.zeros(0), np.zeros(1)) for n in names}, **hists}
     for i, (name, (counts, edges)) in enumerate(hists.items()):
         c = np.asarray(counts, float)
         centres = (np.asarray(edges)[1:] + np.asarray(edges)[:-1]) / 2
         c = np.where(c > 0, c, np.nan)
         allv.append(c)
         els.append(hv.Curve((centres, c), "∂L/∂θ entry", "density", label=name).opts(
-            interpolation="steps-mid", color=colors.get(name, _TERM_COLORS[i % len(_TERM_COLORS)]), line_width=1.5))
+            interpolation="steps-mid", color=colors.get(name, _TERM_COLORS[i % len(_TERM_COLORS)]), line_width=1.5,
+            framewise=True))
     if not els:
         return note_view(title, "no gradients yet", width, height)
     return hv.Overlay(els).opts(title=title, logy=True, width=width, height=height, framewise=True,
@@ -203,14 +205,16 @@ def spectrum_view(spectrum, title: str, *, width: int = 330, height: int = 230):
         tools=["hover"]) * hv.Scatter((k, a), "wavenumber k", "|error| amplitude").opts(size=3, color="#d62728")
 
 
-def ntk_view(spectra: dict, title: str, *, width: int = 330, height: int = 230):
-    """Eigenvalues of each term's kernel ``K_j`` in decreasing order (log–log)."""
-    els, allv = [], []
+def ntk_view(spectra: dict, title: str, *, width: int = 330, height: int = 230, names=()):
+    """Eigenvalues of each term's kernel ``K_j`` in decreasing order (log–log); ``names``
+    are drawn (empty) before they have data."""
+    els, allv = [], [np.ones(1)]
+    spectra = {**{n: np.zeros(0) for n in names}, **spectra}
     for i, (name, ev) in enumerate(spectra.items()):
         ev = np.asarray(ev, float)
         ev = np.where(ev > 0, ev, np.nan)
         allv.append(ev)
         els.append(hv.Curve((np.arange(1, ev.size + 1), ev), "index", "eigenvalue", label=name).opts(
-            color=_TERM_COLORS[i % len(_TERM_COLORS)], line_width=1.5))
+            color=_TERM_COLORS[i % len(_TERM_COLORS)], line_width=1.5, framewise=True))
     return hv.Overlay(els).opts(title=title, logx=True, logy=True, width=width, height=height, framewise=True,
                                 ylim=_log_limits(np.concatenate(allv)), legend_position="top_right")
