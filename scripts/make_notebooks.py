@@ -166,17 +166,45 @@ print(f"hard: relative L2 = {hard.rel_l2:.2e}; loss terms:", hard_hist.terms("lo
 plot_fields(hard, "hard initial conditions");
 """),
     md(r"""
-## 4 · A higher frequency
+## 4 · A higher frequency, soft and hard side by side
 
 At $\omega_0 = 20$ the residual term is $\omega_0^4/8^4 \approx 39$ times heavier still. The
 soft PINN settles on the trivial solution $u\approx 0$ within a few steps; the hard one
 cannot (its $u(0)$ is always 1), but needs a longer budget to resolve three periods.
+
+This time both runs are trained by `pinnkit_widgets.Compare`: two settings of one problem
+(here `hard=False` and `hard=True`, everything else as above, described by a `RunConfig`)
+trained side by side. It draws both predictions and the exact solution on one set of axes,
+both $|u_\theta-u|$ on another, the loss terms on one log plot (soft solid, hard dashed) and
+a table of the final numbers. Opened in JupyterLab, **▶ Train both** retrains in a thread
+while the plots update, and the sliders (problem on the left, each side's settings on the
+right) change what the next run trains; run headless (papermill, nbval) the cell trains to
+the end and shows the final state.
 """),
     code(r"""
-problem_hi = zoo.get("oscillator", d=d, w0=w0_hard_case)
-soft_hi_model, soft_hi_hist = fit(problem_hi, hard=False)
-hard_hi_model, hard_hi_hist = fit(problem_hi, hard=True)
-soft_hi, hard_hi = fields(problem_hi, soft_hi_model), fields(problem_hi, hard_hi_model)
+from pinnkit.recipes import RunConfig
+from pinnkit_widgets import Compare
+
+oscillator_hi = RunConfig(problem="oscillator", parameters={"d": d, "w0": w0_hard_case}, width=width, depth=depth,
+                          sampler="grid", num_points=num_points, condition_points=1, optimizer="adam+lbfgs", lr=lr,
+                          steps=adam_steps, lbfgs_steps=lbfgs_steps, seed=seed, eval_every=50)
+side_by_side = Compare(oscillator_hi, a={"hard": False}, b={"hard": True}, labels=("soft", "hard"))
+side_by_side.train()  # JupyterLab: returns at once and trains in a thread; headless: trains to the end
+side_by_side
+""", "nbval-ignore-output"),
+    code(r"""
+side_by_side.wait()  # the numbers below need both runs finished
+compared = {row["label"]: row for row in side_by_side.final()}
+soft_run, hard_run = side_by_side.runs
+problem_hi = soft_run.problem
+soft_hi, hard_hi = fields(problem_hi, soft_run.model), fields(problem_hi, hard_run.model)
+print({k: f"rel L2 {v['rel_l2']:.2e} after {v['steps']} steps ({v['status']})" for k, v in compared.items()})
+assert [row["status"] for row in compared.values()] == ["completed", "completed"]
+# the table's numbers are the errors on the full 501-point test grid
+assert abs(compared["soft"]["rel_l2"] - soft_hi.rel_l2) <= 1e-6 * soft_hi.rel_l2, (compared, soft_hi.rel_l2)
+assert abs(compared["hard"]["rel_l2"] - hard_hi.rel_l2) <= 1e-6 * hard_hi.rel_l2, (compared, hard_hi.rel_l2)
+"""),
+    code(r"""
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), constrained_layout=True)
 for ax, (w, s, h) in zip(axes, [(w0, soft, hard), (w0_hard_case, soft_hi, hard_hi)]):
@@ -319,6 +347,42 @@ plot_fields(f, "Burgers, ν = 0.01/π");
 plot_losses(history, "loss and relative L2 (Adam, then L-BFGS)");
 """),
     md(r"""
+## What makes it hard: sweeping the viscosity
+
+The front's width scales with $\nu$: at $\nu = 0.1/\pi$ the solution stays smooth, at the
+paper's $0.01/\pi$ it is ten times steeper. The parameter explorer
+(`pinnkit_widgets.Explorer`) trains a smaller 4 × 20 network with the same recipe (hard
+conditions, the sampler above, Adam only, one budget) at three viscosities and plots the
+final error against $\nu$, with a thumbnail of each run's $|u_\theta-u|$. Opened in
+JupyterLab, type other values and press **▶ Sweep** (it trains in a thread; values already
+trained come from its cache); run headless the cell trains to the end and shows the result.
+Quick runs use a fresh cache folder so that they always train.
+"""),
+    code(r"""
+import tempfile
+
+from pinnkit.recipes import RunConfig
+from pinnkit_widgets import Explorer
+
+sweep_steps, sweep_points = (200, 300) if QUICK else (adam_steps, 1000)
+nus = [0.1 / torch.pi, 0.03 / torch.pi, 0.01 / torch.pi]
+small = RunConfig(problem="burgers", width=20, depth=4, hard=hard, sampler=sampler, num_points=sweep_points,
+                  condition_points=condition_points, steps=sweep_steps, lr=lr, dtype=dtype, seed=seed, eval_every=50)
+viscosity = Explorer(small, "nu", nus, cache_dir=tempfile.mkdtemp() if QUICK else None)
+viscosity.sweep()  # JupyterLab: returns at once and trains in a thread; headless: trains to the end
+viscosity
+""", "nbval-ignore-output"),
+    code(r"""
+viscosity.wait()
+swept = sorted(viscosity.results.items(), reverse=True)  # ν as typed in the values box (6 digits), largest first
+sweep = [r.rel_l2 for _, r in swept]
+print(f"{sweep_steps} Adam steps, {sweep_points} points: relative L2",
+      ", ".join(f"{e:.2e} at nu = {nu:g}" for (nu, _), e in zip(swept, sweep)), f"({viscosity.trained} trained)")
+assert [round(nu * torch.pi, 3) for nu, _ in swept] == [0.1, 0.03, 0.01], swept
+assert len(sweep) == 3 and all(0 < e < 1.5 for e in sweep), sweep
+assert sweep[0] < sweep[-1], sweep  # the steeper front is harder for the same network and budget
+"""),
+    md(r"""
 ## Paper vs pinnkit
 """),
     code(r"""
@@ -331,7 +395,8 @@ rows = [dict(method="PINN (Raissi et al. 2019)", **{"paper reports": 6.7e-4},
 display(Markdown(paper_table(rows)))
 numbers = record("01_burgers", rel_l2=rel_l2, paper_rel_l2=6.7e-4, max_abs=history.final["metric/max_abs"],
                  steps=history.final["step"], seconds=wall, cpu_seconds=cpu, threads=threads,
-                 num_points=num_points, dtype=dtype, hard=hard)
+                 num_points=num_points, dtype=dtype, hard=hard, sweep_steps=sweep_steps,
+                 sweep_rel_l2_nu_smooth=sweep[0], sweep_rel_l2_nu_mid=sweep[1], sweep_rel_l2_nu_paper=sweep[-1])
 print(numbers)
 """),
     code(r"""
