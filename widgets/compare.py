@@ -70,7 +70,7 @@ class Compare:
             values = [np.asarray(v, float) for c in curves for _, v in c.values()]
             return (overlays[0] * overlays[1]).opts(      # one log axis for both runs' terms
                 title=f"loss per term ({self.labels[0]} solid, {self.labels[1]} dashed)", logy=True,
-                ylim=_log_limits(np.concatenate(values) if values else [1.0]))
+                ylim=_log_limits(np.concatenate(values) if values else [1.0]), width=520, height=260)
 
         def overlay(kind):
             def view(data):
@@ -96,7 +96,7 @@ class Compare:
 
         grid, name = self.runs[0].grid, self.runs[0].problem.domain.names[0]
         x, log = grid.axes[0], kind != "prediction"
-        curves = []
+        curves, top = [], 0.0
         if not log and grid.ref is not None:
             curves.append(hv.Curve((x, grid.ref), name, "u", label="reference").opts(
                 color="black", line_dash="dotted", line_width=2))
@@ -106,10 +106,12 @@ class Compare:
             if y is None:
                 continue
             y = np.maximum(np.asarray(y, float), 1e-16) if log else np.asarray(y, float)
+            top = max(top, float(np.nanmax(y))) if log and np.isfinite(y).any() else top
             curves.append(hv.Curve((x, y), name, "u" if not log else "|error|", label=f"{lab} (step {snap.step})")
                           .opts(color=color, line_dash=dash, line_width=1.8))
+        extra = {"ylim": (top * 1e-6, top * 3)} if log and top > 0 else {}   # six decades below the largest error
         return hv.Overlay(curves).opts(title=f"{kind}: {' vs '.join(self.labels)}", width=420, height=260,
-                                       logy=log, legend_position="bottom_left" if log else "top_right")
+                                       logy=log, legend_position="bottom_left" if log else "top_right", **extra)
 
     def _clim(self, kind):
         import numpy as np
