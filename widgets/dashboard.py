@@ -198,8 +198,8 @@ class Dashboard:
                                    names=run.terms)
         ntk = run.ntk
         if ntk is None or "spectra" not in ntk:
-            return ntk_view({}, "NTK spectrum per term: on demand (button)", names=run.terms)
-        return ntk_view(ntk["spectra"], f"NTK eigenvalues per term (step {ntk['step']})", names=run.terms)
+            return ntk_view({}, "NTK spectrum: on demand (button)", names=run.terms)
+        return ntk_view(ntk["spectra"], f"NTK eigenvalues (step {ntk['step']})", names=run.terms)
 
     def compute_ntk(self, wait: bool | None = None) -> None:
         """The per-term NTK spectrum of the current model (on demand; see the module doc).
