@@ -352,10 +352,15 @@ def test_diagnostic_views_keep_their_element_type_while_updating_and_across_prob
     assert "step 6" in plots["histograms"].current_frame.opts.get().kwargs["title"]
     assert "step 6" in plots["ntk"].current_frame.opts.get().kwargs["title"]
     assert plots["temporal"].current_frame.dimension_values(2, flat=False).shape == (len(dash.run.snapshots), 25)
-    old = dict(dash.diagnostic_panes)
-    maps = {k: p.object for k, p in old.items()}
-    dash.controls.problem.value = "poisson1d"     # no time axis: the time views become notes
-    assert dash.diagnostic_panes["temporal"].object is not maps["temporal"]
+    maps = {k: p.object for k, p in {**dash.diagnostic_panes, **dash.field_panes}.items()}
+    dash.controls.problem.value = "poisson1d"     # 1D, no time axis: curves, and the time views become notes
+    assert all(p.object is not maps[k] for k, p in {**dash.diagnostic_panes, **dash.field_panes}.items())
     assert "not time-dependent" in _render(dash.diagnostic_panes["temporal"]).data[2]
     for k in ("spectrum", "cosines", "histograms", "ntk"):
         _render(dash.diagnostic_panes[k])
+    fields = {k: hv.renderer("bokeh").get_plot(p.object) for k, p in dash.field_panes.items()}
+    kinds = {k: type(p.current_frame) for k, p in fields.items()}
+    dash.train()
+    assert {k: type(p.current_frame) for k, p in fields.items()} == kinds
+    pred = fields["|residual|"].current_frame.get(0)          # the curve, under the points
+    np.testing.assert_allclose(pred.dimension_values(1), np.maximum(dash.shown.residual, 1e-16))

@@ -70,6 +70,7 @@ class Dashboard:
         self.controls.on_change(self._settings_changed)
         self.ntk_points = ntk_points
         self.pipe = hv.streams.Pipe(data=None)
+        self.field_pipe = hv.streams.Pipe(data=None)  # the field views (renewed with their maps)
         self.diag_pipe = hv.streams.Pipe(data=None)   # the diagnostics (renewed with their maps)
         self.ntk_pipe = hv.streams.Pipe(data=None)    # the on-demand NTK spectrum
         self.ref_pipe = hv.streams.Pipe(data=None)    # the reference changes only with the problem
@@ -97,24 +98,6 @@ class Dashboard:
         self.status = pn.pane.Markdown("", width=900)
         self.message = pn.pane.Markdown("", width=900)
 
-        names = lambda: self.run.problem.domain.names  # noqa: E731
-
-        def fview(kind):
-            def view(data):
-                snap, run = self._shown()
-                if kind == "reference":
-                    values, log, pts = run.grid.ref, False, None
-                else:
-                    values, log = {"prediction": snap.pred, "|error|": snap.error, "|residual|": snap.residual}[kind], \
-                        kind != "prediction"
-                    pts = snap.points if kind == "|residual|" else None
-                el = field_view(run.grid, values, kind, names(), log=log, points=pts, width=280, height=220)
-                if kind == "prediction" and len(run.grid.shape) == 1 and run.grid.ref is not None:
-                    el = el * hv.Curve((run.grid.axes[0], run.grid.ref), names()[0], "prediction",
-                                       label="reference").opts(line_dash="dashed", color="black")
-                return el
-            return hv.DynamicMap(view, streams=[self.ref_pipe if kind == "reference" else self.pipe]).opts(framewise=True)
-
         def cview(which):
             def view(data):
                 snap, run = self._shown()
@@ -128,11 +111,11 @@ class Dashboard:
             return hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True)
 
         self.reset(build_only=True)
-        self.field_panes = {k: pn.pane.HoloViews(fview(k), linked_axes=False)
+        self._diag_kinds = self._diagnostic_kinds(self.run)
+        self.field_panes = {k: pn.pane.HoloViews(self._field_map(k), linked_axes=False)
                             for k in ("prediction", "reference", "|error|", "|residual|")}
         self.curve_panes = {k: pn.pane.HoloViews(cview(k), linked_axes=False)
                             for k in ("losses", "weights", "gradients")}
-        self._diag_kinds = self._diagnostic_kinds(self.run)
         self.diagnostic_panes = {k: pn.pane.HoloViews(self._diagnostic_map(k), linked_axes=False)
                                  for k in ("temporal", "causal", "spectrum", "cosines", "histograms", "ntk")}
         d = self.diagnostic_panes
@@ -154,10 +137,27 @@ class Dashboard:
     # -- diagnostics -------------------------------------------------------------------
     @staticmethod
     def _diagnostic_kinds(run):
-        """What each diagnostic view draws for this run (a DynamicMap must keep its
-        element type: a new run that changes one gets new maps)."""
-        return (len(run.grid.shape) >= 2 and run.problem.domain.is_time_dependent, run.causal is not None,
+        """What the field and diagnostic views draw for this run (a DynamicMap must keep
+        its element type: a new run that changes one gets new maps)."""
+        return (len(run.grid.shape), run.problem.domain.is_time_dependent, run.causal is not None,
                 run.grid.ref is not None, len(run.terms) > 1)
+
+    def _field_map(self, kind):
+        def view(data):
+            snap, run = self._shown()
+            names = run.problem.domain.names
+            if kind == "reference":
+                values, log, pts = run.grid.ref, False, None
+            else:
+                values = {"prediction": snap.pred, "|error|": snap.error, "|residual|": snap.residual}[kind]
+                log, pts = kind != "prediction", snap.points if kind == "|residual|" else None
+            el = field_view(run.grid, values, kind, names, log=log, points=pts, width=280, height=220)
+            if kind == "prediction" and len(run.grid.shape) == 1 and run.grid.ref is not None:
+                el = el * hv.Curve((run.grid.axes[0], run.grid.ref), names[0], "prediction",
+                                   label="reference").opts(line_dash="dashed", color="black")
+            return el
+        return hv.DynamicMap(view, streams=[self.ref_pipe if kind == "reference" else self.field_pipe]).opts(
+            framewise=True)
 
     def _diagnostic_map(self, kind):
         def view(data):
@@ -285,14 +285,18 @@ class Dashboard:
         t = time.thread_time()                  # CPU seconds of the UI thread
         new_run = self._pushed is None or self._pushed_run is not run
         if new_run:
-            self.ref_pipe.send(run.problem.values)
             kinds = self._diagnostic_kinds(run)
             if kinds != self._diag_kinds:          # new maps on new streams: the old ones never fire again
                 self._diag_kinds = kinds
-                self.diag_pipe, self.ntk_pipe = hv.streams.Pipe(data=None), hv.streams.Pipe(data=None)
+                self.field_pipe, self.ref_pipe, self.diag_pipe, self.ntk_pipe = (hv.streams.Pipe(data=None)
+                                                                                 for _ in range(4))
+                for k, pane in self.field_panes.items():
+                    pane.object = self._field_map(k)
                 for k, pane in self.diagnostic_panes.items():
                     pane.object = self._diagnostic_map(k)
+            self.ref_pipe.send(run.problem.values)
             self._show_ntk(force=True)
+        self.field_pipe.send(snap.step)
         self.pipe.send(snap.step)
         cost = time.thread_time() - t
         # a slow redraw (first render, a loaded machine) must not freeze the views for long
