@@ -658,6 +658,13 @@ paper's own test the run was still resolving the first sixth of the interval. Th
 150× longer (3e5 steps) on a 4×128 network. In the compare view (600 steps, 32 wide, no
 periodic embedding) the soft initial loss gives 1.00 and the exact initial state 1.18:
 imposing u₀ exactly does not cure the failure.
+
+**The gap grows with steps.** The same notebook with `ac_steps` 6000, `ac_max_steps_per_epsilon`
+1200 and one seed (papermill parameters; 414 s CPU): plain 5.55e-1, causal 3.48e-1; error at
+t = 0.25: 1.8e-1 plain, 2.7e-2 causal; at t = 1: 7.3e-1 plain, 5.3e-1 causal. There the
+first ε transition came from the min-weight test (step 1163, before the 1200-step cap); the
+later ones from the cap. One seed only, and still far from the paper's 1.43e-3 — this is a
+trend, not a reproduction.
 """),
 ]
 
