@@ -364,3 +364,42 @@ def test_diagnostic_views_keep_their_element_type_while_updating_and_across_prob
     assert {k: type(p.current_frame) for k, p in fields.items()} == kinds
     pred = fields["|residual|"].current_frame.get(0)          # the curve, under the points
     np.testing.assert_allclose(pred.dimension_values(1), np.maximum(dash.shown.residual, 1e-16))
+
+
+def test_panel_stylesheets_stay_inline_after_redraws():
+    """With inline resources, a notebook output that is redrawn (text, children, loading
+    spinner) links no stylesheet from Panel's CDN: setup() inlines the CSS Panel re-sends,
+    once per document and URL."""
+    import holoviews as hv
+    import panel as pn
+    from bokeh.models import ImportedStyleSheet, InlineStyleSheet
+
+    from pinnkit_widgets import setup
+
+    assert setup() is True
+    md, box = pn.pane.Markdown("step 0"), pn.FlexBox()
+    pipe = hv.streams.Pipe(data=[1, 2])
+    layout = pn.Row(pn.Column(md, pn.widgets.Button(label="Train")), box,
+                    pn.pane.HoloViews(hv.DynamicMap(lambda data: hv.Curve(data), streams=[pipe])))
+    layout._repr_mimebundle_()
+    doc = list(layout._models.values())[0][0].document
+
+    def cdn_links():
+        return sorted({st.url for m in doc.models for st in (getattr(m, "stylesheets", None) or [])
+                       if isinstance(st, ImportedStyleSheet) and st.url.startswith("http")})
+
+    def inline_count():
+        return sum(isinstance(m, InlineStyleSheet) for m in doc.models)
+
+    assert cdn_links() == []
+    md.object = "step 1"
+    pipe.send([3, 1, 2])
+    box.objects = [pn.pane.Markdown("a new pane")]
+    layout.loading = True
+    layout.loading = False
+    assert cdn_links() == []
+    before = inline_count()
+    assert before > 0
+    for i in range(10):
+        md.object = f"step {i + 2}"
+    assert inline_count() == before  # redraws reuse the inlined sheets
