@@ -709,11 +709,13 @@ rad_every: int = 250  # RAD resampling period
 rad_candidates: int = 10000  # RAD candidate set (Wu et al.: 100 000)
 record_every: int = 250  # steps between residual-field / point-cloud snapshots
 seeds: int = 3  # seeds per sampler
+compare_steps: int = 1000  # Adam steps per side in the live compare
 """, tags=("parameters",)),
     code(COMMON + """
 QUICK = quick_mode()
 if QUICK:  # smoke test
     width, depth, num_points, steps, seeds, record_every, rad_every, rad_candidates = 16, 2, 200, 40, 1, 20, 20, 2000
+    compare_steps = 100
 started = time.perf_counter()
 from pinnkit.balancing import static
 from pinnkit.diagnostics.temporal import TemporalRecorder, plot_point_clouds, plot_temporal_heatmap
@@ -781,6 +783,74 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), constrained_layout=True)
 for ax, m in zip(axes, ["uniform", "R3"]):
     plot_temporal_heatmap(*recorders[m].heatmap(), title=f"{m}: $L_r(t)$ over training", ax=ax)
 """),
+    md(r"""
+## Watch it: uniform vs R3, side by side
+
+`Compare` trains a fixed uniform set (sampler `uniform`) and R3 (sampler `r3`, resampling
+after every step) on the same convection problem, network, seed and budget, and draws them
+live. The `Compare` view itself shows prediction, |error| and the loss per term of both runs;
+below it, the |residual| of each run with its current collocation points on top (the view
+the `Dashboard` draws for one run). What to look at:
+
+* **|residual| and points**: the uniform set stays spread over the whole domain; R3's
+  points gather in the bands where |R| is large, and follow them as they move;
+* **|error|**: whether the moved points let the solution propagate from t = 0 — at these
+  budgets neither run does (relative $L^2$ near 1 in the table below, for both);
+* the **table**: final relative $L^2$ and loss of both runs.
+
+The compare uses `pinnkit.recipes.RunConfig`, so it differs from the runs above in two
+details: constant learning rate (no decay) and one number of condition points (256) for
+every condition.
+"""),
+    code("""
+import holoviews as hv
+import panel as pn
+from pinnkit.recipes import RunConfig
+from pinnkit_widgets import Compare
+from pinnkit_widgets.views import field_view
+
+base = RunConfig(problem="convection", parameters={"beta": beta}, width=width, depth=depth, sampler="uniform",
+                 num_points=num_points, condition_points=256, steps=compare_steps, lr=lr,
+                 balancer="static", balancer_options={"scales": {"initial": 100.0, "periodic": 100.0}},
+                 eval_every=max(compare_steps // 20, 1))
+cmp = Compare(base, a={"sampler": "uniform", "resample_every": None}, b={"sampler": "r3", "resample_every": 1},
+              labels=("uniform", "R3"))
+
+
+def residual_and_points(data):
+    \"\"\"|R| of both runs' latest snapshot with its collocation points, redrawn with the compare\"\"\"
+    return hv.Layout([field_view(run.grid, run.snapshots[-1].residual, f"{lab}: |residual|", run.problem.domain.names,
+                                 log=True, points=run.snapshots[-1].points, width=340, height=240)
+                      for run, lab in zip(cmp.runs, cmp.labels)]).cols(2)
+
+
+cmp.train()  # with a browser: returns at once, both train in threads; headless: trains to the end
+pn.Column(cmp.panel, pn.pane.HoloViews(hv.DynamicMap(residual_and_points, streams=[cmp.pipe]), linked_axes=False))
+""", tags=("nbval-ignore-output",)),
+    code("""
+cmp.wait()  # the numbers below need both finished runs
+
+
+def residual_at_points(snap, grid):
+    \"\"\"mean |R| at the snapshot's collocation points (looked up on the grid) / mean |R| on the grid\"\"\"
+    f = snap.residual.reshape(grid.shape)
+    ix = np.clip(np.searchsorted(grid.axes[0], snap.points[:, 0]), 0, f.shape[0] - 1)
+    it = np.clip(np.searchsorted(grid.axes[1], snap.points[:, 1]), 0, f.shape[1] - 1)
+    return float(f[ix, it].mean() / f.mean())
+
+
+compare = {}
+for lab, r in zip(cmp.labels, cmp.runs):
+    h = r.history
+    compare[lab] = {"status": h.status, "steps": int(h.final["step"]), "rel_l2": h.final["metric/rel_l2"],
+                    "loss": h.final["loss"], "residual_at_points": residual_at_points(r.snapshots[-1], r.grid)}
+display(Markdown(paper_table(
+    [{"run": lab, "rel L2": c["rel_l2"], "loss": c["loss"], "mean |R| at points / on grid": c["residual_at_points"]}
+     for lab, c in compare.items()], columns=("run", "rel L2", "loss", "mean |R| at points / on grid"))))
+assert all(c["status"] == "completed" and c["steps"] == compare_steps for c in compare.values()), compare
+# R3's points sit where |R| is large; a fixed uniform set samples |R| about at its grid mean
+assert compare["R3"]["residual_at_points"] > 1.2 * compare["uniform"]["residual_at_points"], compare
+"""),
     md("""
 ## Results
 """),
@@ -793,9 +863,11 @@ rows = [dict(method=m, **{"paper reports": "beats uniform" if m in ("R3", "causa
              **{"our budget": budget}) for m in METHODS]
 display(Markdown(paper_table(rows)))
 res = record("03_propagation_r3", cpu_seconds=time.process_time() - CPU0, errors=errors, seconds={m: float(np.median(v)) for m, v in seconds.items()},
+             compare=compare,
              gate_beta=samplers["causal R3"].beta, eta=eta, seconds_total=elapsed,
              population=[len(s["points"]) for s in recorders["R3"].snapshots],
-             budget=dict(beta=beta, width=width, depth=depth, num_points=num_points, steps=steps, seeds=seeds))
+             budget=dict(beta=beta, width=width, depth=depth, num_points=num_points, steps=steps, seeds=seeds,
+                         compare_steps=compare_steps))
 print(f"{elapsed:.0f} s wall, {time.process_time() - CPU0:.0f} s CPU")
 """),
     code("""
