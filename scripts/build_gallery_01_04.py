@@ -934,11 +934,13 @@ k: float = 1.0  # density exponent (authors: 1)
 c: float = 1.0  # density floor (authors: 1)
 lr: float = 0.001  # Adam learning rate
 seeds: int = 3  # seeds per sampler
+compare_steps: int = 2000  # Adam steps per side in the live compare
 """, tags=("parameters",)),
     code(COMMON + """
 QUICK = quick_mode()
 if QUICK:  # smoke test
     num_points, width, depth, steps, every, candidates, seeds = 200, 16, 2, 60, 20, 2000, 1
+    compare_steps = 100
 started = time.perf_counter()
 from pinnkit.diagnostics.temporal import TemporalRecorder, plot_point_clouds
 from pinnkit.optim import adam
@@ -988,6 +990,73 @@ the shock at x = 0.
 for m in METHODS:
     plot_point_clouds(recorders[m].snapshots, problem, panels=3, title=f"{m}: |R| and residual points");
 """),
+    md(r"""
+## Watch it: fixed uniform vs RAD, side by side
+
+`Compare` trains a fixed uniform set (sampler `uniform`) and RAD (sampler `rad`, a new set
+every `every` steps) on Burgers with the same hard-constrained network, seed and budget, and
+draws them live. The `Compare` view shows prediction, |error| and the loss per term of both
+runs; below it, the |residual| of each run with its current residual points on top (the view
+the `Dashboard` draws for one run). What to look at:
+
+* **|residual| and points**: the uniform set stays spread out; each RAD round moves the
+  points to where |R| is large — onto the front at x = 0 once the network has formed it
+  (the table's share with |x| < 0.1; a uniform set puts 5 % there);
+* **|error|** and the **table**: whether that helps the error at this budget — read the
+  numbers, not the claim (the runs above say it does not yet).
+
+The compare uses `pinnkit.recipes.RunConfig`, so RAD draws from its default 100 000
+candidates (not `candidates`).
+"""),
+    code("""
+import holoviews as hv
+import panel as pn
+from pinnkit.recipes import RunConfig
+from pinnkit_widgets import Compare
+from pinnkit_widgets.views import field_view
+
+base = RunConfig(problem="burgers", width=width, depth=depth, hard=True, sampler="uniform", num_points=num_points,
+                 steps=compare_steps, lr=lr, eval_every=max(compare_steps // 20, 1))
+cmp = Compare(base, a={"sampler": "uniform", "resample_every": None}, b={"sampler": "rad", "resample_every": every},
+              labels=("uniform", "RAD"))
+
+
+def residual_and_points(data):
+    \"\"\"|R| of both runs' latest snapshot with its residual points, redrawn with the compare\"\"\"
+    return hv.Layout([field_view(run.grid, run.snapshots[-1].residual, f"{lab}: |residual|", run.problem.domain.names,
+                                 log=True, points=run.snapshots[-1].points, width=340, height=240)
+                      for run, lab in zip(cmp.runs, cmp.labels)]).cols(2)
+
+
+cmp.train()  # with a browser: returns at once, both train in threads; headless: trains to the end
+pn.Column(cmp.panel, pn.pane.HoloViews(hv.DynamicMap(residual_and_points, streams=[cmp.pipe]), linked_axes=False))
+""", tags=("nbval-ignore-output",)),
+    code("""
+cmp.wait()  # the numbers below need both finished runs
+
+
+def residual_at_points(snap, grid):
+    \"\"\"mean |R| at the snapshot's points (looked up on the grid) / mean |R| on the grid\"\"\"
+    f = snap.residual.reshape(grid.shape)
+    ix = np.clip(np.searchsorted(grid.axes[0], snap.points[:, 0]), 0, f.shape[0] - 1)
+    it = np.clip(np.searchsorted(grid.axes[1], snap.points[:, 1]), 0, f.shape[1] - 1)
+    return float(f[ix, it].mean() / f.mean())
+
+
+compare = {}
+for lab, r in zip(cmp.labels, cmp.runs):
+    h, snap = r.history, r.snapshots[-1]
+    compare[lab] = {"status": h.status, "steps": int(h.final["step"]), "rel_l2": h.final["metric/rel_l2"],
+                    "loss": h.final["loss"], "residual_at_points": residual_at_points(snap, r.grid),
+                    "near_front": float(np.mean(np.abs(snap.points[:, 0]) < 0.1))}
+display(Markdown(paper_table(
+    [{"run": lab, "rel L2": c["rel_l2"], "loss": c["loss"], "mean |R| at points / on grid": c["residual_at_points"],
+      "share with |x| < 0.1": c["near_front"]} for lab, c in compare.items()],
+    columns=("run", "rel L2", "loss", "mean |R| at points / on grid", "share with |x| < 0.1"))))
+assert all(c["status"] == "completed" and c["steps"] == compare_steps for c in compare.values()), compare
+# RAD's points sit where |R| is large; a fixed uniform set samples |R| about at its grid mean
+assert compare["RAD"]["residual_at_points"] > 1.2 * compare["uniform"]["residual_at_points"], compare
+"""),
     code("""
 elapsed = time.perf_counter() - started
 budget = f"{steps} Adam steps, N_r = {num_points}, {width}×{depth}, {seeds} seed(s), float32"
@@ -996,9 +1065,10 @@ rows = [dict(method=m, **{"paper reports": "beats uniform" if m != "uniform" els
              **{"pinnkit gets": fmt(errors[m])}, **{"our budget": budget}) for m in METHODS]
 display(Markdown(paper_table(rows)))
 res = record("04_adaptive_sampling", cpu_seconds=time.process_time() - CPU0, errors=errors, final_counts=final_counts, rounds=rounds, add=add,
+             compare=compare,
              rad_points_near_shock=float(np.mean(np.abs(recorders["RAD"].snapshots[-1]["points"][:, 0]) < 0.1)),
              seconds=elapsed, budget=dict(num_points=num_points, width=width, depth=depth, steps=steps, every=every,
-                                          candidates=candidates, seeds=seeds))
+                                          candidates=candidates, seeds=seeds, compare_steps=compare_steps))
 print(f"{elapsed:.0f} s wall, {time.process_time() - CPU0:.0f} s CPU")
 """),
     code("""
