@@ -403,3 +403,19 @@ def test_panel_stylesheets_stay_inline_after_redraws():
     for i in range(10):
         md.object = f"step {i + 2}"
     assert inline_count() == before  # redraws reuse the inlined sheets
+
+
+def test_a_configured_static_balancer_is_kept_with_its_weights_not_dropped():
+    """A config asking for ``static`` weights keeps them in the controls (and in what they
+    read back); a balancer that cannot be built is a clear error, never a silent ``none``."""
+    from pinnkit_widgets.controls import Controls
+
+    cfg = RunConfig(problem="convection", balancer="static", balancer_options={"scales": {"initial": 100.0}})
+    c = Controls(cfg)
+    assert c.balancer.value == "static"
+    back = c.config()
+    assert back.balancer == "static" and back.balancer_options == {"scales": {"initial": 100.0}}
+    c.balancer.value = "none"  # switching away drops options meant for "static"
+    assert c.config().balancer_options == {}
+    with pytest.raises(ValueError, match="balancer 'static'"):
+        Controls(RunConfig(problem="convection", balancer="static"))

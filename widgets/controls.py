@@ -105,8 +105,14 @@ class Controls:
         self.resample_every = pn.widgets.IntSlider(label="resample every (0 = never)", start=0, end=2000, step=50,
                                                    value=config.resample_every or 0)
         bal = usable_balancers()
-        self.balancer = pn.widgets.Select(label="loss balancer", options=bal,
-                                          value=config.balancer if config.balancer in bal else bal[0])
+        if config.balancer not in bal:  # e.g. "static" with its scales: offered as configured
+            try:
+                make_balancer(config.balancer, **config.balancer_options)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"balancer {config.balancer!r} with options {config.balancer_options} "
+                                 f"cannot be built: {e}") from e
+            bal = bal + [config.balancer]
+        self.balancer = pn.widgets.Select(label="loss balancer", options=bal, value=config.balancer)
         self.steps = pn.widgets.IntInput(label="steps", start=1, end=1_000_000, step=100, value=config.steps)
         self.seed = pn.widgets.IntInput(label="seed", start=0, end=2**31 - 1, value=config.seed)
         self.dtype = pn.widgets.RadioButtonGroup(label="precision", options=["float32", "float64"], value=config.dtype)
@@ -163,6 +169,9 @@ class Controls:
                             "sampler": self.sampler.value, "num_points": int(self.num_points.value),
                             "resample_every": every if self.sampler.value != "grid" else None,
                             "balancer": self.balancer.value, "optimizer": self.optimizer.value,
+                            # a balancer's options belong to the balancer they were given for
+                            "balancer_options": (self.base.balancer_options
+                                                 if self.balancer.value == self.base.balancer else {}),
                             "lr": float(round(10 ** self.lr.value, 8)), "steps": int(self.steps.value),
                             "seed": int(self.seed.value), "dtype": self.dtype.value})
 
