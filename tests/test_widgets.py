@@ -419,3 +419,14 @@ def test_a_configured_static_balancer_is_kept_with_its_weights_not_dropped():
     assert c.config().balancer_options == {}
     with pytest.raises(ValueError, match="balancer 'static'"):
         Controls(RunConfig(problem="convection", balancer="static"))
+
+
+@pytest.mark.parametrize("host,local", [
+    ("localhost:5006", True), ("127.0.0.1:5006", True), ("[::1]:5006", True), ("LOCALHOST", True),
+    ("192.0.2.2:5006", False), ("example.org", False), ("localhost.example.org:80", False), ("", False),
+    ("[2001:db8::1]:5006", False),
+])
+def test_served_apps_answer_only_requests_for_this_machine(host, local):
+    from pinnkit_widgets.apps import is_local_host
+
+    assert is_local_host(host) is local

@@ -1,17 +1,54 @@
 """The served apps, one function each, and ``python -m pinnkit_widgets NAME`` to serve
-them on 127.0.0.1 (``panel serve`` listens on every interface unless given ``--address``).
+them on 127.0.0.1.
+
+Plain ``panel serve widgets/x_app.py`` listens on every interface unless given
+``--address``, so each app also answers only pages asked for as this machine
+(``localhost``, ``127.0.0.1``, ``::1`` in the request's Host): asked for under another
+name or address, it shows a short refusal instead of the app. ``PINNKIT_ALLOW_REMOTE=1``
+lifts that, for a deliberate ``--address 0.0.0.0 --allow-websocket-origin ...`` setup.
 
 Session URL arguments are read as registry names or integers only — never evaluated.
 """
 from __future__ import annotations
 
 import argparse
+import os
 
 from pinnkit.recipes import RunConfig
 
 from .controls import available_problems
 
-__all__ = ["dashboard_app", "explorer_app", "compare_app", "main"]
+__all__ = ["dashboard_app", "explorer_app", "compare_app", "main", "is_local_host"]
+
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def is_local_host(host: str) -> bool:
+    """Whether a Host header (``name[:port]``, IPv6 in brackets) names this machine."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        name = host[1:host.find("]")] if "]" in host else host[1:]
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name in LOCAL_NAMES
+
+
+def _refusal():
+    """The refusal page, or None when the page was asked for as this machine."""
+    import panel as pn
+
+    if os.environ.get("PINNKIT_ALLOW_REMOTE", "").strip() == "1":
+        return None
+    ctx = pn.state.curdoc.session_context if pn.state.curdoc is not None else None
+    request = getattr(ctx, "request", None)
+    if request is None:  # not served over HTTP
+        return None
+    host = str((request.headers or {}).get("Host", ""))
+    if is_local_host(host):
+        return None
+    return pn.pane.Markdown(f"This pinnkit app answers on this machine only (asked for as `{host}`). "
+                            "Open it at http://localhost:PORT, or start it with `PINNKIT_ALLOW_REMOTE=1` "
+                            "and `panel serve --address ... --allow-websocket-origin ...` to share it.")
 
 
 def _args(defaults: dict) -> dict:
@@ -31,6 +68,9 @@ def _args(defaults: dict) -> dict:
 
 
 def dashboard_app():
+    refused = _refusal()
+    if refused is not None:
+        return refused
     from .dashboard import Dashboard
 
     a = _args({"problem": "convection", "steps": 2000, "num_points": 1000})
@@ -38,6 +78,9 @@ def dashboard_app():
 
 
 def explorer_app():
+    refused = _refusal()
+    if refused is not None:
+        return refused
     from .explorer import Explorer
 
     a = _args({"problem": "convection", "steps": 300, "num_points": 1000})
@@ -45,6 +88,9 @@ def explorer_app():
 
 
 def compare_app():
+    refused = _refusal()
+    if refused is not None:
+        return refused
     from .compare import Compare
 
     a = _args({"problem": "convection", "steps": 300, "num_points": 1000})
