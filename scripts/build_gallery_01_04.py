@@ -850,15 +850,13 @@ the `Dashboard` draws for one run). What to look at:
 
 The compare uses `pinnkit.recipes.RunConfig` and the widgets' controls, so it differs from
 the runs above in three details: constant learning rate (no decay), one number of condition
-points (256) for every condition, and unit loss weights — the controls offer only balancers
-that need no options, so the authors' λ_ic = λ_bc = 100 cannot be set there.
+points (256) for every condition, and unit loss weights (the authors' λ_ic = λ_bc = 100
+would be `balancer="static"` with its scales; this compare keeps the plain loss).
 """),
     code("""
-import holoviews as hv
 import panel as pn
 from pinnkit.recipes import RunConfig
 from pinnkit_widgets import Compare
-from pinnkit_widgets.views import field_view
 
 base = RunConfig(problem="convection", parameters={"beta": beta}, width=width, depth=depth, sampler="uniform",
                  num_points=num_points, condition_points=256, steps=compare_steps, lr=lr,
@@ -866,16 +864,8 @@ base = RunConfig(problem="convection", parameters={"beta": beta}, width=width, d
 cmp = Compare(base, a={"sampler": "uniform", "resample_every": None}, b={"sampler": "r3", "resample_every": 1},
               labels=("uniform", "R3"))
 
-
-def residual_and_points(data):
-    \"\"\"|R| of both runs' latest snapshot with its collocation points, redrawn with the compare\"\"\"
-    return hv.Layout([field_view(run.grid, run.snapshots[-1].residual, f"{lab}: |residual|", run.problem.domain.names,
-                                 log=True, points=run.snapshots[-1].points, width=340, height=240)
-                      for run, lab in zip(cmp.runs, cmp.labels)]).cols(2)
-
-
 cmp.train()  # with a browser: returns at once, both train in threads; headless: trains to the end
-pn.Column(cmp.panel, pn.pane.HoloViews(hv.DynamicMap(residual_and_points, streams=[cmp.pipe]), linked_axes=False))
+pn.Column(cmp.panel, pn.pane.HoloViews(cmp.residual_points_view(), linked_axes=False))
 """, tags=("nbval-ignore-output",)),
     code("""
 cmp.wait()  # the numbers below need both finished runs
@@ -1062,27 +1052,17 @@ The compare uses `pinnkit.recipes.RunConfig`, so RAD draws from its default 100 
 candidates (not `candidates`).
 """),
     code("""
-import holoviews as hv
 import panel as pn
 from pinnkit.recipes import RunConfig
 from pinnkit_widgets import Compare
-from pinnkit_widgets.views import field_view
 
 base = RunConfig(problem="burgers", width=width, depth=depth, hard=True, sampler="uniform", num_points=num_points,
                  steps=compare_steps, lr=lr, eval_every=max(compare_steps // 20, 1))
 cmp = Compare(base, a={"sampler": "uniform", "resample_every": None}, b={"sampler": "rad", "resample_every": every},
               labels=("uniform", "RAD"))
 
-
-def residual_and_points(data):
-    \"\"\"|R| of both runs' latest snapshot with its residual points, redrawn with the compare\"\"\"
-    return hv.Layout([field_view(run.grid, run.snapshots[-1].residual, f"{lab}: |residual|", run.problem.domain.names,
-                                 log=True, points=run.snapshots[-1].points, width=340, height=240)
-                      for run, lab in zip(cmp.runs, cmp.labels)]).cols(2)
-
-
 cmp.train()  # with a browser: returns at once, both train in threads; headless: trains to the end
-pn.Column(cmp.panel, pn.pane.HoloViews(hv.DynamicMap(residual_and_points, streams=[cmp.pipe]), linked_axes=False))
+pn.Column(cmp.panel, pn.pane.HoloViews(cmp.residual_points_view(), linked_axes=False))
 """, tags=("nbval-ignore-output",)),
     code("""
 cmp.wait()  # the numbers below need both finished runs

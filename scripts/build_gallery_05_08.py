@@ -144,7 +144,6 @@ same problem, points, seed and budget, and draws them live. What to look at:
   barely moved.
 '''),
     code('''
-import holoviews as hv
 import panel as pn
 from pinnkit.recipes import RunConfig
 from pinnkit_widgets import Compare
@@ -155,19 +154,8 @@ base = RunConfig(problem="helmholtz", parameters={"a1": 1.0, "a2": 4.0}, width=w
 cmp = Compare(base, a={"balancer": "none"}, b={"balancer": "lra", "balancer_options": {"every": lra_every}},
               labels=("plain", "LRA"))
 
-
-def edge_weights(data):
-    """λ_i of the four edge terms on both sides, redrawn whenever the compare redraws"""
-    colors = dict(zip(EDGES, ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"]))  # one colour per edge
-    curves = [hv.Curve(v, "step", "λ", label=f"{lab} {n}").opts(line_dash=dash, color=colors[n])
-              for run, lab, dash in zip(cmp.runs, cmp.labels, ("solid", "dashed"))
-              for n, v in run.curves("weight/").items() if n in EDGES]
-    return hv.Overlay(curves).opts(logy=True, title="edge weights λ_i (plain solid, LRA dashed)",
-                                   width=560, height=320, padding=0.1, legend_position="right")
-
-
 cmp.train()  # with a browser: returns at once, both train in threads; headless: trains to the end
-pn.Column(cmp.panel, pn.pane.HoloViews(hv.DynamicMap(edge_weights, streams=[cmp.pipe]).opts(framewise=True),
+pn.Column(cmp.panel, pn.pane.HoloViews(cmp.weights_view(EDGES, "edge weights λ_i (plain solid, LRA dashed)"),
                                        linked_axes=False))
 ''', tags=("nbval-ignore-output",)),
     code('''
@@ -346,7 +334,6 @@ same problem, points, seed and budget, and draws them live. What to look at:
   (measured with the full budget: 0.66 plain, 0.52 NTK; the quick budget is too short for either).
 '''),
     code('''
-import holoviews as hv
 import panel as pn
 from pinnkit.recipes import RunConfig
 from pinnkit_widgets import Compare
@@ -358,19 +345,8 @@ cmp = Compare(base, a={"balancer": "none"}, b={"balancer": "ntk", "balancer_opti
               labels=("plain", "NTK"))
 TERMS = ["residual"] + list(problem.conditions)
 
-
-def term_weights(data):
-    """λ_j of every term on both sides, redrawn whenever the compare redraws"""
-    colors = dict(zip(TERMS, ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"]))  # one colour per term
-    curves = [hv.Curve(v, "step", "λ", label=f"{lab} {n}").opts(line_dash=dash, color=colors[n])
-              for run, lab, dash in zip(cmp.runs, cmp.labels, ("solid", "dashed"))
-              for n, v in run.curves("weight/").items() if n in colors]
-    return hv.Overlay(curves).opts(logy=True, title="weights λ_j (plain solid, NTK dashed)",
-                                   width=560, height=340, padding=0.1, legend_position="right")
-
-
 cmp.train()  # with a browser: returns at once, both train in threads; headless: trains to the end
-pn.Column(cmp.panel, pn.pane.HoloViews(hv.DynamicMap(term_weights, streams=[cmp.pipe]).opts(framewise=True),
+pn.Column(cmp.panel, pn.pane.HoloViews(cmp.weights_view(TERMS, "weights λ_j (plain solid, NTK dashed)", height=340),
                                        linked_axes=False))
 ''', tags=("nbval-ignore-output",)),
     code('''

@@ -430,3 +430,28 @@ def test_served_apps_answer_only_requests_for_this_machine(host, local):
     from pinnkit_widgets.apps import is_local_host
 
     assert is_local_host(host) is local
+
+
+def test_compare_weight_and_residual_point_views_show_both_runs():
+    """``weights_view`` draws every weight curve of both runs (the balanced side's, not the
+    plain side's, moves); ``residual_points_view`` shows each run's residual with its points."""
+    import holoviews as hv
+
+    base = RunConfig(problem="convection", parameters={"beta": 5.0}, steps=6, **TINY)
+    cmp = Compare(base, a={"balancer": "none"}, b={"balancer": "grad_norm", "balancer_options": {"every": 2}},
+                  live=False)
+    cmp.train()
+    a, b = cmp.runs
+    overlay = cmp.weights_view()[()]
+    curves = {c.label: c for c in overlay}
+    terms = list(a.curves("weight/"))
+    assert set(curves) == {f"{lab} {n}" for lab in cmp.labels for n in terms}
+    assert all(np.allclose(curves[f"A {n}"].dimension_values("λ"), 1.0) for n in terms)
+    assert any(not np.allclose(curves[f"B {n}"].dimension_values("λ"), 1.0) for n in terms)
+    only = cmp.weights_view(terms=["initial"])[()]
+    assert sorted(c.label for c in only) == ["A initial", "B initial"]
+    layout = cmp.residual_points_view()[()]
+    assert isinstance(layout, hv.Layout) and len(layout) == 2
+    for run, panel in zip(cmp.runs, layout):
+        pts = [el for el in panel if isinstance(el, hv.Points)]
+        assert len(pts) == 1 and len(pts[0]) == len(run.snapshots[-1].points)

@@ -199,6 +199,35 @@ class Compare:
                 self._callback = None
             self.train_button.disabled, self.stop_button.disabled = False, True
 
+    def weights_view(self, terms=None, title: str | None = None, width: int = 560, height: int = 320):
+        """Loss weight λ per term on both sides (A solid, B dashed, one colour per term), on
+        a log axis, redrawn whenever the compare redraws. ``terms`` limits the terms shown."""
+        palette = hv.Cycle.default_cycles["default_colors"]
+        title = title or f"weights λ per term ({self.labels[0]} solid, {self.labels[1]} dashed)"
+
+        def view(data):
+            names = [n for n in dict.fromkeys(n for r in self.runs for n in r.curves("weight/"))
+                     if terms is None or n in terms]
+            colours = {n: palette[i % len(palette)] for i, n in enumerate(names)}
+            curves = [hv.Curve(v, "step", "λ", label=f"{lab} {n}").opts(line_dash=dash, color=colours[n])
+                      for run, lab, dash in zip(self.runs, self.labels, ("solid", "dashed"))
+                      for n, v in run.curves("weight/").items() if n in colours]
+            return hv.Overlay(curves).opts(logy=True, title=title, width=width, height=height, padding=0.1,
+                                           legend_position="right")
+
+        return hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True)
+
+    def residual_points_view(self, width: int = 340, height: int = 240):
+        """Each run's latest |residual| with its collocation points on top (where adaptive
+        samplers put their points), redrawn whenever the compare redraws."""
+        def view(data):
+            return hv.Layout([field_view(run.grid, run.snapshots[-1].residual, f"{lab}: |residual|",
+                                         run.problem.domain.names, log=True, points=run.snapshots[-1].points,
+                                         width=width, height=height)
+                              for run, lab in zip(self.runs, self.labels)]).cols(2)
+
+        return hv.DynamicMap(view, streams=[self.pipe])
+
     def servable(self, title: str = "pinnkit compare"):
         return self.panel.servable(title=title)
 
