@@ -217,8 +217,6 @@ SWEEP_POINTS = """() => {
 }"""
 
 
-@pytest.mark.xfail(strict=False, reason="known intermittent explorer bug: one fresh-clone CI run ended the sweep "
-                   "after 2 of 3 values (Sweep re-enabled, '2 result(s)'); under investigation, see issue 3")
 def test_served_explorer_sweeps_three_values_offline(browser, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     port = free_port()

@@ -174,6 +174,27 @@ def test_explorer_cache_hit_returns_without_training(tmp_path, monkeypatch):
     assert "2 from the cache" in again.status.object
 
 
+def test_explorer_last_redraw_shows_a_result_stored_as_the_sweep_ends(tmp_path):
+    """The sweep thread can store its last result and end between two reads of a periodic
+    redraw. The redraw that sees the thread dead must show every result: the page gets no
+    further redraw after it (this once left a served sweep at '2 result(s)')."""
+    ex = Explorer(RunConfig(problem="convection", steps=4, **TINY), "beta", [1, 20, 40],
+                  cache_dir=tmp_path, live=False).sweep()
+    last = ex.results.pop(40.0)
+
+    class EndsWhenAsked:                   # the thread stores 40 and ends at the liveness check
+        def is_alive(self):
+            ex.results[40.0] = last
+            return False
+
+    ex.thread, ex._drawn = EndsWhenAsked(), None
+    ex.sweep_button.disabled = True
+    ex.refresh()
+    assert ex.status.object.startswith("3 result(s): 3 trained"), ex.status.object
+    assert [v for v, _ in ex._drawn] == [1.0, 20.0, 40.0]
+    assert len(ex.thumbs.objects) == 3 and not ex.sweep_button.disabled
+
+
 def test_explorer_values_are_parsed_as_numbers_never_evaluated(tmp_path):
     ex = Explorer(RunConfig(problem="convection", steps=2, **TINY), "beta", [1], cache_dir=tmp_path, live=False)
     ex.values.value = "1, 2.5e1 ; 40"

@@ -178,6 +178,7 @@ class Compare:
         return out
 
     def refresh(self) -> None:
+        finished = not any(r.running for r in self.runs)    # read before the runs' numbers (see Explorer.refresh)
         fmt = lambda v: "—" if v is None else (f"{v:.3e}" if isinstance(v, float) else str(v))  # noqa: E731
         rows = ["| run | settings | rel L2 | loss | steps | s | status |", "|---|---|---|---|---|---|---|"]
         cfgs = [r.config.to_dict() for r in self.runs]
@@ -188,7 +189,6 @@ class Compare:
             rows.append(f"| {f['label']} | {s} | {fmt(f['rel_l2'])} | {fmt(f['loss'])} | {f['steps']} | "
                         f"{fmt(f['seconds'])} | {f['status']} |")
         self.table.object = "\n".join(rows)
-        finished = not any(r.running for r in self.runs)
         now, cpu = time.perf_counter(), time.thread_time()
         if finished or now >= self._next_push:       # redraws cost ≤ ui_budget of the time
             self.pipe.send(None)

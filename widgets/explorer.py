@@ -218,7 +218,12 @@ class Explorer:
 
     # -- views ---------------------------------------------------------------------------
     def refresh(self) -> None:
-        items = sorted(self.results.items())
+        # Whether the sweep thread is alive is read *before* the results: a thread that ends
+        # between the two reads has stored all its results by then, so the last redraw,
+        # made when it is seen dead, shows every value (read in the other order, a sweep
+        # finishing in between left the page at "2 result(s)" with Sweep re-enabled).
+        running = self.thread is not None and self.thread.is_alive()
+        items = sorted(list(self.results.items()))
         xs = [v for v, _ in items]
         drawn = [(v, r.key) for v, r in items]
         if drawn != getattr(self, "_drawn", None):        # redraw only when a result arrived
@@ -229,7 +234,6 @@ class Explorer:
                 self.grid, r.error, self.names, f"{self.parameter}={v:g}  L2={r.rel_l2:.2g}"
                 if r.rel_l2 is not None else f"{self.parameter}={v:g}"), linked_axes=False)
                 for v, r in items if r.error is not None]
-        running = self.thread is not None and self.thread.is_alive()
         srcs = [r.source for _, r in items]
         line = (f"{len(items)} result(s): {srcs.count('trained')} trained, "
                 f"{srcs.count('memory') + srcs.count('disk')} from the cache")
