@@ -130,6 +130,10 @@ OPTIMIZERS = {
     "lbfgs": lambda steps, lr=1.0, lbfgs_steps=0: [(lbfgs(lr=lr), steps)],
     "sgd": lambda steps, lr=1e-3, lbfgs_steps=0: [(sgd(lr), steps)],
     "adam+lbfgs": lambda steps, lr=1e-3, lbfgs_steps=0: adam_then_lbfgs(steps, lbfgs_steps, lr),
+    # MultiAdam (Yao et al. 2023; PINNacle lr 1e-3): plain SGD that applies the learning rate to
+    # the direction of a pinnkit.combining.MultiAdam combiner, which pinnkit.recipes supplies
+    # (training_options); a plan built here alone has no combiner and is plain SGD
+    "multiadam": lambda steps, lr=1e-3, lbfgs_steps=0: [(sgd(lr), steps)],
 }
 
 

@@ -2,8 +2,10 @@
 
 ``RunConfig`` is what a widget, a notebook's parameter cell or the command line fills in;
 ``build(config)`` turns it into a problem, model, sampler, balancer and plan through the
-registries; ``run(config)`` trains it; ``save_run``/``load_run`` persist a run folder
-(``config.json``, ``history.json``, ``model.pt``, ``metrics.json``, all written atomically).
+registries; ``training_options(config, problem)`` the gradient combiner and the residual
+reduction (causal weighting) it names; ``run(config)`` trains it; ``save_run``/``load_run``
+persist a run folder (``config.json``, ``history.json``, ``model.pt``, ``metrics.json``, all
+written atomically).
 """
 from __future__ import annotations
 
@@ -16,14 +18,25 @@ from typing import Sequence
 from torch import nn
 
 from .balancing import make_balancer
+from .combining import COMBINERS, MultiAdam, make_combiner
+from .losses import CausalResidual
 from .models import build_model
 from .optim import make_plan
 from .problems import zoo
 from .problems.problem import Problem
 from .sampling import make_sampler
 from .training import Callback, History, atomic_write_text, load_checkpoint, save_checkpoint, train
+from .training.strategies import CausalMonitor
 
-__all__ = ["RunConfig", "Run", "build", "run", "save_run", "load_run"]
+__all__ = ["RunConfig", "Run", "build", "training_options", "run", "save_run", "load_run", "COMBINE_CHOICES"]
+
+#: ``RunConfig.combine`` values: no combination, or a combiner of :mod:`pinnkit.combining`.
+#: MultiAdam is chosen as ``optimizer="multiadam"`` (it replaces the optimizer's moments).
+COMBINE_CHOICES = ("none",) + tuple(n for n in COMBINERS if n != "multiadam")
+
+#: settings added after run stores existed: left out of ``key()`` while they hold these
+#: defaults, so every configuration stored before keeps its key
+_LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}}
 
 
 @dataclass
@@ -54,6 +67,24 @@ class RunConfig:
     eval_every: int = 100
     #: derivative engine (``pinnkit.problems.engines.ENGINES``); ``None`` is the default one
     engine: str | None = None
+    #: gradient combination (``COMBINE_CHOICES``): ``"pcgrad"``, ``"config"``, ``"mconfig"``
+    #: (momentum ConFIG; the paper pairs it with ``optimizer="sgd"``) or ``"none"``
+    combine: str = "none"
+    #: train the residual with a :class:`~pinnkit.losses.CausalResidual` over the problem's
+    #: time range; ``causal_options`` are its keyword arguments (``num_slices``,
+    #: ``epsilons``, ``delta``, ``max_calls``)
+    causal: bool = False
+    causal_options: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.combine not in COMBINE_CHOICES:
+            hint = " (MultiAdam is optimizer='multiadam')" if self.combine == "multiadam" else ""
+            raise ValueError(f"unknown gradient combination combine={self.combine!r}; "
+                             f"choose one of {list(COMBINE_CHOICES)}{hint}")
+        if not isinstance(self.causal, bool):
+            raise ValueError(f"causal must be True or False; got {self.causal!r}")
+        if not isinstance(self.causal_options, dict):
+            raise ValueError(f"causal_options must be a dict of CausalResidual options; got {self.causal_options!r}")
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
@@ -69,9 +100,17 @@ class RunConfig:
     def key(self) -> str:
         """A stable hash of the configuration (for run stores). The derivative engine is
         left out: it changes how fast a run goes, not its result (engines agree to
-        round-off), so a stored run is reused whichever engine asks for it."""
+        round-off), so a stored run is reused whichever engine asks for it. Settings added
+        later (``combine``, ``causal``, ``causal_options``) enter only when they differ from
+        their defaults (``causal_options`` only with ``causal=True``, the only case where
+        they act), so the keys of configurations stored before them are unchanged."""
         d = self.to_dict()
         d.pop("engine")
+        if not self.causal:
+            d.pop("causal_options")
+        for k, v in _LATER_DEFAULTS.items():
+            if k in d and d[k] == v:
+                d.pop(k)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -99,15 +138,43 @@ def build(config: RunConfig):
     return problem, model, sampler, balancer, plan
 
 
+def training_options(config: RunConfig, problem: Problem) -> dict:
+    """The ``train`` keyword arguments a configuration names beyond :func:`build`'s objects:
+    ``combine`` (a fresh combiner: ``config.combine``, or :class:`~pinnkit.combining.MultiAdam`
+    for ``optimizer="multiadam"``) and ``residual_loss`` (a fresh
+    :class:`~pinnkit.losses.CausalResidual` when ``config.causal``). Empty for a plain run."""
+    out = {}
+    if config.optimizer == "multiadam":
+        if config.combine != "none":
+            raise ValueError(f"optimizer 'multiadam' combines the term gradients itself; it cannot be used "
+                             f"with combine={config.combine!r} (set combine='none')")
+        out["combine"] = MultiAdam()
+    elif config.combine != "none":
+        out["combine"] = make_combiner(config.combine, **({"seed": config.seed} if config.combine == "pcgrad" else {}))
+    if config.causal:
+        if not problem.domain.is_time_dependent:
+            raise ValueError(f"causal=True needs a time-dependent problem; {problem.name} has coordinates "
+                             f"{list(problem.domain.names)} and no time")
+        try:
+            out["residual_loss"] = CausalResidual.for_problem(problem, **config.causal_options)
+        except TypeError as e:
+            raise ValueError(f"causal_options {config.causal_options} are not CausalResidual options "
+                             f"(num_slices, epsilons, delta, max_calls): {e}") from e
+    return out
+
+
 def run(config: RunConfig | dict, out: str | Path | None = None, callbacks: Sequence[Callback] = (),
         progress: bool = True) -> Run:
     """Train one configuration; save it to ``out`` if given."""
     config = RunConfig.from_dict(config) if isinstance(config, dict) else config
     problem, model, sampler, balancer, plan = build(config)
+    extra = training_options(config, problem)
+    if "residual_loss" in extra:     # logs causal/epsilon and causal/min_weight with every row
+        callbacks = [*callbacks, CausalMonitor(extra["residual_loss"])]
     history = train(problem, model, sampler=sampler, balancer=balancer, optimizer=plan,
                     condition_points=config.condition_points, callbacks=callbacks, eval_every=config.eval_every,
                     seed=config.seed, dtype=config.dtype, threads=config.threads, progress=progress,
-                    engine=config.engine)
+                    engine=config.engine, **extra)
     history.meta["config"] = config.to_dict()
     result = Run(config, problem, model, history)
     if out is not None:

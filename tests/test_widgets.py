@@ -476,3 +476,83 @@ def test_compare_weight_and_residual_point_views_show_both_runs():
     for run, panel in zip(cmp.runs, layout):
         pts = [el for el in panel if isinstance(el, hv.Points)]
         assert len(pts) == 1 and len(pts[0]) == len(run.snapshots[-1].points)
+
+
+def test_controls_round_trip_gradient_combination_and_causal_settings():
+    """``combine`` is a select from ``COMBINE_CHOICES`` and "causal residual" a checkbox of
+    the Controls (disabled without a time coordinate); ``config()`` reads both back, and
+    the causal options of the configuration travel with it."""
+    from pinnkit.recipes import COMBINE_CHOICES
+    from pinnkit_widgets.controls import Controls
+
+    cfg = RunConfig(problem="burgers", combine="mconfig", optimizer="sgd", causal=True,
+                    causal_options={"num_slices": 8})
+    c = Controls(cfg)
+    assert list(c.combine.options) == list(COMBINE_CHOICES) and c.combine.value == "mconfig"
+    assert c.causal.value and not c.causal.disabled
+    back = c.config()
+    assert (back.combine, back.causal, back.causal_options, back.optimizer) == ("mconfig", True, {"num_slices": 8}, "sgd")
+    c.combine.value = "config"
+    c.causal.value = False
+    assert (c.config().combine, c.config().causal) == ("config", False)
+    assert "multiadam" in c.optimizer.options
+    c.causal.value = True
+    c.disable(True)
+    assert c.combine.disabled and c.causal.disabled
+    c.disable(False)
+    assert not c.causal.disabled
+    c.problem.value = "poisson1d"            # no time: the box is cleared and greyed out
+    assert c.causal.disabled and not c.causal.value and not c.config().causal
+    c.disable(False)
+    assert c.causal.disabled                 # stays greyed out after a run
+    with pytest.raises(ValueError, match="causal=True needs a time-dependent problem"):
+        Controls(RunConfig(problem="poisson1d", causal=True))
+
+
+def test_live_run_trains_what_the_config_says_combiner_and_causal_included():
+    from pinnkit.combining import ConFIG
+    from pinnkit.losses import CausalResidual
+    from pinnkit.recipes import run
+
+    cfg = RunConfig(problem="burgers", combine="config", causal=True, causal_options={"num_slices": 8},
+                    steps=6, **TINY)
+    live = LiveRun(cfg, gradient_norms=False, max_rate=1e9, budget=None)
+    assert isinstance(live.extra["combine"], ConFIG) and isinstance(live.causal, CausalResidual)
+    live.run()
+    ref = run(cfg, progress=False)
+    for a, b in zip(live.model.parameters(), ref.model.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+    assert live.history.final["loss"] == pytest.approx(ref.history.final["loss"], rel=1e-6)
+    assert live.history.rows[-1]["causal/min_weight"] == pytest.approx(ref.history.rows[-1]["causal/min_weight"])
+    assert live.snapshots[-1].causal_weights.shape == (8,)
+    # the old flag is the config field
+    flagged = LiveRun(RunConfig(problem="burgers", steps=2, **TINY), causal=True)
+    assert flagged.config.causal and flagged.causal is not None
+    assert LiveRun(RunConfig(problem="burgers", steps=2, **TINY)).causal is None
+
+
+def test_compare_and_dashboard_pass_combine_and_causal_through_the_config():
+    cmp = Compare(RunConfig(problem="burgers", steps=3, **TINY), a={}, b={"combine": "mconfig", "optimizer": "sgd"},
+                  live=False)
+    assert [r.config.combine for r in cmp.runs] == ["none", "mconfig"]
+    assert "combine" not in cmp.runs[0].extra and type(cmp.runs[1].extra["combine"]).__name__ == "MomentumConFIG"
+    cmp.train()
+    assert [f["steps"] for f in cmp.final()] == [3, 3] and "combine=mconfig" in cmp.table.object
+    dash = Dashboard("convection", live=False, steps=3, causal=True, **TINY)
+    assert dash.causal is dash.controls.causal and dash.controls.config().causal and dash.run.config.causal
+    dash.causal.value = False                # the checkbox sets the config field; the run follows
+    assert not dash.run.config.causal and dash.run.causal is None
+    assert not Dashboard("poisson1d", live=False, steps=3, causal=True, **TINY).run.config.causal   # ignored, as before
+
+
+def test_log_axes_label_few_ticks_that_cover_the_data():
+    """Log axes get explicit ticks: 1-2-5 steps on a short range, thinned decades on a long
+    one, never more than a handful (the default ticker crowded short ranges' labels)."""
+    from pinnkit_widgets.views import _log_axis, _log_ticks
+
+    assert _log_ticks(0.1, 10.0) == [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
+    assert _log_ticks(1e-12, 1e4) == [1e-12, 1e-9, 1e-6, 1e-3, 1.0, 1e3]
+    for lo, hi in [(1e-3, 1.0), (1e-8, 1e8), (0.5, 3.0)]:
+        axis = _log_axis([lo, hi])
+        ticks, (a, b) = axis["yticks"], axis["ylim"]
+        assert 2 <= len(ticks) <= 7 and a <= lo and hi <= b and all(a <= t <= b for t in ticks), (lo, hi, axis)

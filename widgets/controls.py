@@ -2,7 +2,7 @@
 :class:`pinnkit.recipes.RunConfig`.
 
 Every choice list comes from a registry (``zoo.names()``, ``SAMPLERS``, ``BALANCERS``,
-``OPTIMIZERS``, ``ACTIVATIONS``), so a sampler or balancer added there appears here
+``OPTIMIZERS``, ``ACTIVATIONS``, ``COMBINE_CHOICES``), so a sampler or balancer added there appears here
 without a change. Parameter sliders come from ``Problem.parameters``; a ``Parameter``
 with ``log=True`` gets a slider over log10 of the value whose label shows the value
 itself. Nothing typed by a user is evaluated: widgets hold numbers and registry names.
@@ -18,7 +18,7 @@ from pinnkit.balancing import BALANCERS, make_balancer
 from pinnkit.models import ACTIVATIONS
 from pinnkit.optim import OPTIMIZERS
 from pinnkit.problems import zoo
-from pinnkit.recipes import RunConfig
+from pinnkit.recipes import COMBINE_CHOICES, RunConfig
 from pinnkit.sampling import SAMPLERS
 
 __all__ = ["ParameterSlider", "Controls", "available_problems", "usable_balancers"]
@@ -117,6 +117,11 @@ class Controls:
         self.seed = pn.widgets.IntInput(label="seed", start=0, end=2**31 - 1, value=config.seed)
         self.dtype = pn.widgets.RadioButtonGroup(label="precision", options=["float32", "float64"], value=config.dtype)
         self.hard = pn.widgets.Checkbox(label="hard constraints", value=config.hard)
+        self.combine = pn.widgets.Select(label="gradient combination", options=list(COMBINE_CHOICES),
+                                         value=config.combine)
+        self.causal = pn.widgets.Checkbox(label="causal residual (time-dependent problems)", value=config.causal)
+        if config.causal and not zoo.get(config.problem).domain.is_time_dependent:
+            raise ValueError(f"causal=True needs a time-dependent problem; {config.problem!r} has no time coordinate")
         self.parameters: dict[str, ParameterSlider] = {}
         self.parameter_box = pn.Column()
         self.problem_widgets = problem_widgets
@@ -124,11 +129,12 @@ class Controls:
         self.problem.param.watch(self._problem_changed, "value")
         self.optimizer.param.watch(self._optimizer_changed, "value")
         for w in (self.width, self.depth, self.activation, self.optimizer, self.lr, self.sampler, self.num_points,
-                  self.resample_every, self.balancer, self.steps, self.seed, self.dtype, self.hard):
+                  self.resample_every, self.balancer, self.steps, self.seed, self.dtype, self.hard, self.combine,
+                  self.causal):
             w.param.watch(lambda e: self._notify("setting"), "value")
         model = [self.width, self.depth, self.activation, self.hard, self.dtype]
         fit = [self.optimizer, self.lr, self.steps, self.sampler, self.num_points, self.resample_every,
-               self.balancer, self.seed]
+               self.balancer, self.combine, self.causal, self.seed]
         head = [self.problem, self.parameter_box] if problem_widgets else []
         self.panel = pn.Column(f"### {title}", *head, pn.layout.Divider(), *model, pn.layout.Divider(), *fit,
                                width=300)
@@ -145,6 +151,10 @@ class Controls:
         self.hard.disabled = problem.hard is None
         if problem.hard is None:
             self.hard.value = False
+        self._timed = problem.domain.is_time_dependent
+        self.causal.disabled = not self._timed
+        if not self._timed:
+            self.causal.value = False
         self.parameters = {k: ParameterSlider(k, p, (values or {}).get(k)) for k, p in problem.parameters.items()}
         for s in self.parameters.values():
             s.widget.param.watch(lambda e: self._notify("parameter"), "value")
@@ -173,7 +183,8 @@ class Controls:
                             "balancer_options": (self.base.balancer_options
                                                  if self.balancer.value == self.base.balancer else {}),
                             "lr": float(round(10 ** self.lr.value, 8)), "steps": int(self.steps.value),
-                            "seed": int(self.seed.value), "dtype": self.dtype.value})
+                            "seed": int(self.seed.value), "dtype": self.dtype.value,
+                            "combine": self.combine.value, "causal": bool(self.causal.value) and self._timed})
 
     def on_change(self, fn) -> None:
         self._listeners.append(fn)
@@ -185,6 +196,7 @@ class Controls:
     def disable(self, disabled: bool = True) -> None:
         """Grey out the settings while a run trains (changes apply to the next run)."""
         for w in [self.problem, self.width, self.depth, self.activation, self.optimizer, self.lr, self.sampler,
-                  self.num_points, self.resample_every, self.balancer, self.steps, self.seed, self.dtype] + \
-                 [s.widget for s in self.parameters.values()]:
+                  self.num_points, self.resample_every, self.balancer, self.combine, self.steps, self.seed,
+                  self.dtype] + [s.widget for s in self.parameters.values()]:
             w.disabled = disabled
+        self.causal.disabled = disabled or not self._timed

@@ -29,6 +29,7 @@ import time
 import holoviews as hv
 import panel as pn
 
+from pinnkit.problems import zoo
 from pinnkit.recipes import RunConfig
 
 from .controls import Controls
@@ -63,10 +64,10 @@ class Dashboard:
         self.max_wait = max_wait
         self._next_push, self._next_diag, self._pushed, self._pushed_run = 0.0, 0.0, None, None
         self.push_time = 0.0          # seconds the UI thread spent redrawing plots
+        if causal and zoo.get(self.config0.problem).domain.is_time_dependent:   # ignored without time, as before
+            self.config0 = RunConfig(**{**self.config0.to_dict(), "causal": True})
         self.controls = Controls(self.config0)
-        self.causal = pn.widgets.Checkbox(label="causal residual (time-dependent problems)", value=bool(causal))
-        self.causal.param.watch(lambda e: self._settings_changed("setting"), "value")
-        self.controls.panel.append(self.causal)
+        self.causal = self.controls.causal     # "causal residual": the Controls' checkbox, RunConfig.causal
         self.controls.on_change(self._settings_changed)
         self.ntk_points = ntk_points
         self.pipe = hv.streams.Pipe(data=None)
@@ -383,9 +384,8 @@ class Dashboard:
 
     def _new_run(self) -> LiveRun:
         config = self.controls.config()
-        timed = self.controls.current_problem().domain.is_time_dependent
-        self.causal.disabled = not timed
-        return LiveRun(config, max_rate=self.max_rate, budget=self.budget, causal=self.causal.value and timed)
+        self.causal.disabled = not self.controls.current_problem().domain.is_time_dependent
+        return LiveRun(config, max_rate=self.max_rate, budget=self.budget)   # config.causal ticked or not
 
     def wait(self, timeout: float | None = None) -> "Dashboard":
         """Block until the current run ends, then show its final state."""

@@ -40,8 +40,9 @@ from pinnkit.diagnostics import (error_spectrum, gradient_cosines, gradient_hist
                                  term_gradients)
 from pinnkit.diagnostics.temporal import profile_of_field
 from pinnkit.losses import CausalResidual, loss_terms
-from pinnkit.recipes import RunConfig, build
+from pinnkit.recipes import RunConfig, build, training_options
 from pinnkit.training import Callback, StopOnEvent, train
+from pinnkit.training.strategies import CausalMonitor
 from pinnkit.training.evaluate import predict, relative_l2
 
 __all__ = ["Snapshot", "LiveRun", "coarse_shape", "Grid"]
@@ -137,9 +138,12 @@ class LiveRun:
       dropping every other one, the first and the latest always kept).
     - ``history``: the trainer's :class:`pinnkit.History` (live while training).
     - ``gradient_norms``: take per-term gradients in each snapshot (norms, pairwise
-      cosines, ``histogram_bins``-bin histograms); ``causal``: train the residual with a
-      :class:`~pinnkit.losses.CausalResidual` over the problem's time range (its weights
-      go into the snapshots as ``causal_weights``).
+      cosines, ``histogram_bins``-bin histograms). The run trains what ``config`` says,
+      its gradient combination (``config.combine``, ``optimizer="multiadam"``) and causal
+      weighting included (:func:`pinnkit.recipes.training_options`); ``causal=True`` is
+      the same as ``config.causal=True`` (and sets it in ``self.config``). A causal run's
+      :class:`~pinnkit.losses.CausalResidual` is ``self.causal``: its weights go into the
+      snapshots as ``causal_weights`` and ε / min w into the history rows.
     - ``ntk``: the latest on-demand NTK spectrum (:meth:`request_ntk`), or ``None``.
     """
 
@@ -147,6 +151,8 @@ class LiveRun:
                  grid_points: int = 64, show_points: int = 600, keep: int = 240, gradient_norms: bool = True,
                  causal: bool = False, histogram_bins: int = 40):
         self.config = RunConfig.from_dict(config) if isinstance(config, dict) else config
+        if causal and not self.config.causal:
+            self.config = RunConfig(**{**self.config.to_dict(), "causal": True})
         if not (max_rate > 0 and (budget is None or 0 < budget <= 1)):
             raise ValueError(f"max_rate must be > 0 and budget in (0, 1] or None; got {max_rate}, {budget}")
         self.problem, self.model, self.sampler, self.balancer, self.plan = build(self.config)
@@ -154,7 +160,8 @@ class LiveRun:
         self.grid = Grid.of(self.problem, grid_points)
         self.max_rate, self.budget, self.show_points, self.keep = max_rate, budget, show_points, keep
         self.gradient_norms, self.histogram_bins = gradient_norms, histogram_bins
-        self.causal = CausalResidual.for_problem(self.problem) if causal else None
+        self.extra = training_options(self.config, self.problem)   # combine=, residual_loss=
+        self.causal: CausalResidual | None = self.extra.get("residual_loss")
         self.ntk: dict | None = None
         self.ntk_busy = False
         self._ntk_request: int | None = None
@@ -206,9 +213,10 @@ class LiveRun:
         try:
             self.history = train(self.problem, self.model, sampler=self.sampler, balancer=self.balancer,
                                  optimizer=self.plan, condition_points=c.condition_points,
-                                 callbacks=[StopOnEvent(self.stop_event), _Watch(self)],
+                                 callbacks=[StopOnEvent(self.stop_event), _Watch(self)]
+                                 + ([CausalMonitor(self.causal)] if self.causal is not None else []),
                                  eval_every=c.eval_every, seed=c.seed, dtype=c.dtype, threads=c.threads,
-                                 progress=False, **({"residual_loss": self.causal} if self.causal else {}))
+                                 progress=False, **self.extra)
             self.history.meta["config"] = c.to_dict()
         except BaseException as e:  # shown by the widget; never lost in a thread
             self.error = e
