@@ -556,3 +556,21 @@ def test_log_axes_label_few_ticks_that_cover_the_data():
         axis = _log_axis([lo, hi])
         ticks, (a, b) = axis["yticks"], axis["ylim"]
         assert 2 <= len(ticks) <= 7 and a <= lo and hi <= b and all(a <= t <= b for t in ticks), (lo, hi, axis)
+
+
+def test_live_dashboard_redraws_only_the_open_tab_and_updates_a_tab_when_opened():
+    """Live, a closed tab is not redrawn (its redraws would count against the UI budget);
+    opening it draws the latest snapshot at once."""
+    dash = Dashboard(config=RunConfig(problem="convection", steps=8, **TINY), live=True)
+    sent = {"curves": [], "diagnostics": []}
+    dash.train()
+    dash.run.thread.join()
+    dash.pipe.add_subscriber(lambda **kw: sent["curves"].append(kw["data"]))
+    dash.diag_pipe.add_subscriber(lambda **kw: sent["diagnostics"].append(kw["data"]))
+    dash.refresh()                                          # the run has ended: a forced redraw
+    last = dash.run.snapshots[-1].step
+    assert sent == {"curves": [last], "diagnostics": []}
+    dash.tabs.active = 1                                    # the student opens Diagnostics
+    assert sent["diagnostics"] == [last]
+    dash.refresh()
+    assert sent["curves"] == [last] and sent["diagnostics"] == [last, last]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 
 import holoviews as hv
+import numpy as np
 import panel as pn
 
 from pinnkit.recipes import RunConfig
@@ -21,7 +22,7 @@ from pinnkit.recipes import RunConfig
 from .controls import Controls
 from .live import LiveRun
 from .resources import live_frontend, setup
-from .views import _log_limits, curves_view, field_view
+from .views import _log_axis, curves_view, field_view
 
 __all__ = ["Compare"]
 
@@ -70,7 +71,7 @@ class Compare:
             values = [np.asarray(v, float) for c in curves for _, v in c.values()]
             return (overlays[0] * overlays[1]).opts(      # one log axis for both runs' terms
                 title=f"loss per term ({self.labels[0]} solid, {self.labels[1]} dashed)", logy=True,
-                ylim=_log_limits(np.concatenate(values) if values else [1.0]), width=520, height=260)
+                width=520, height=260, **_log_axis(np.concatenate(values) if values else [1.0]))
 
         def overlay(kind):
             def view(data):
@@ -212,8 +213,10 @@ class Compare:
             curves = [hv.Curve(v, "step", "λ", label=f"{lab} {n}").opts(line_dash=dash, color=colours[n])
                       for run, lab, dash in zip(self.runs, self.labels, ("solid", "dashed"))
                       for n, v in run.curves("weight/").items() if n in colours]
+            values = [np.asarray(v[1], float) for run in self.runs for n, v in run.curves("weight/").items()
+                      if n in colours and len(v[1])]
             return hv.Overlay(curves).opts(logy=True, title=title, width=width, height=height, padding=0.1,
-                                           legend_position="right")
+                                           legend_position="right", **_log_axis(np.concatenate(values or [[1.0]])))
 
         return hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True)
 

@@ -18,9 +18,10 @@ thread), never at a rate. Updates are pulled by a periodic callback in the UI th
 (``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
 the snapshots themselves are throttled by the run (≤ 4 Hz and ≤ 5 % of training time),
 and redrawing the plots by the dashboard (after a redraw that took ``c`` seconds, the
-next waits ``c / ui_budget``, default 5 %, but never more than ``max_wait`` seconds; the
-open Diagnostics tab is redrawn under its own ``c / ui_budget`` wait, uncapped); the status
-line (step, steps/s, ETA) follows every ``period``.
+next waits ``c / ui_budget``, default 4 %, but never more than ``max_wait`` seconds —
+uncapped while the Diagnostics tab, the dearest to draw, is open; a closed tab is not
+redrawn, and is brought up to date when opened); the status line (step, steps/s, ETA)
+follows every ``period``.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class Dashboard:
 
     def __init__(self, problem: str = "burgers", config: RunConfig | None = None, *, live: bool | None = None,
                  period: int = 250, max_rate: float = 4.0, budget: float | None = 0.05,
-                 ui_budget: float | None = 0.05, max_wait: float = 3.0, causal: bool = False, ntk_points: int = 64,
+                 ui_budget: float | None = 0.04, max_wait: float = 3.0, causal: bool = False, ntk_points: int = 64,
                  **settings):
         setup()
         base = config or RunConfig(problem=problem)
@@ -62,7 +63,7 @@ class Dashboard:
         self.live_mode = live_frontend() if live is None else live
         self.period, self.max_rate, self.budget, self.ui_budget = period, max_rate, budget, ui_budget
         self.max_wait = max_wait
-        self._next_push, self._next_diag, self._pushed, self._pushed_run = 0.0, 0.0, None, None
+        self._next_push, self._pushed, self._pushed_run = 0.0, None, None
         self.push_time = 0.0          # seconds the UI thread spent redrawing plots
         if causal and zoo.get(self.config0.problem).domain.is_time_dependent:   # ignored without time, as before
             self.config0 = RunConfig(**{**self.config0.to_dict(), "causal": True})
@@ -96,8 +97,8 @@ class Dashboard:
         self.ntk_button.on_click(lambda e: self.compute_ntk())
         self.ntk_text = pn.pane.Markdown("", width=330)
         self._pushed_ntk, self._ntk_callback = None, None
-        self.status = pn.pane.Markdown("", width=900)
-        self.message = pn.pane.Markdown("", width=900)
+        self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.message = pn.pane.Markdown("", sizing_mode="stretch_width")
 
         def cview(which):
             def view(data):
@@ -121,19 +122,28 @@ class Dashboard:
                                  for k in ("temporal", "causal", "spectrum", "cosines", "histograms", "ntk")}
         d = self.diagnostic_panes
         buttons = pn.Row(self.train_button, self.pause_button, self.stop_button, self.reset_button)
-        diagnostics = pn.Column(
-            pn.Row(d["temporal"], d["causal"], d["spectrum"]),
-            pn.Row(d["cosines"], d["histograms"], pn.Column(d["ntk"], pn.Row(self.ntk_button), self.ntk_text)))
+        # plots sit in wrapping rows (FlexBox), so the dashboard fits the width it is given
+        # (a JupyterLab notebook column, a browser window) instead of running off its edge
+        wrap = dict(flex_wrap="wrap", sizing_mode="stretch_width")
+        diagnostics = pn.FlexBox(d["temporal"], d["causal"], d["spectrum"], d["cosines"], d["histograms"],
+                                 pn.Column(d["ntk"], pn.Row(self.ntk_button), self.ntk_text), **wrap)
         # live: only the open tab is rendered, so hidden diagnostics cost no redraws;
         # headless: both tabs are embedded in the saved (static) view
-        self.tabs = pn.Tabs(("Losses & gradient norms", pn.Row(*self.curve_panes.values())),
-                            ("Diagnostics", diagnostics), dynamic=self.live_mode)
+        self.tabs = pn.Tabs(("Losses & gradient norms", pn.FlexBox(*self.curve_panes.values(), **wrap)),
+                            ("Diagnostics", diagnostics), dynamic=self.live_mode, sizing_mode="stretch_width")
+        self.tabs.param.watch(self._tab_opened, "active")
         self.panel = pn.Row(
             self.controls.panel,
-            pn.Column(buttons, self.status, pn.Row(*self.field_panes.values()),
-                      self.tabs, self.replay, self.message),
+            pn.Column(buttons, self.status, pn.FlexBox(*self.field_panes.values(), **wrap),
+                      self.tabs, self.replay, self.message, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
         )
         self._refresh_view()
+
+    def _tab_opened(self, event) -> None:
+        """A tab just opened shows the current snapshot, not the one drawn when it closed."""
+        if self.run is not None and self._pushed is not None:
+            self._push(self.shown, self.run)
 
     # -- diagnostics -------------------------------------------------------------------
     @staticmethod
@@ -298,19 +308,21 @@ class Dashboard:
             self.ref_pipe.send(run.problem.values)
             self._show_ntk(force=True)
         self.field_pipe.send(snap.step)
-        self.pipe.send(snap.step)
-        cost = time.thread_time() - t
-        # a slow redraw (first render, a loaded machine) must not freeze the views for long
-        wait = min(cost / self.ui_budget, self.max_wait) if self.ui_budget else 0.0
-        self._next_push = time.perf_counter() + wait
-        if force or new_run or time.perf_counter() >= self._next_diag:
-            # the Diagnostics tab (nothing to draw while it is closed) waits its full share:
-            # after a redraw costing c, c / ui_budget, never capped
-            t = time.thread_time()
+        # a tab is drawn only while it is open (live) or for the saved view (headless): a
+        # hidden HoloViews pane still redraws when its stream fires (~70 ms for the curves).
+        # Both tabs share the one UI budget: the wait after a redraw is its whole cost over
+        # ui_budget, uncapped while the Diagnostics tab (the dearest to draw) is open.
+        diagnostics_open = not self.live_mode or self.tabs.active == 1
+        if not self.live_mode or self.tabs.active == 0:
+            self.pipe.send(snap.step)
+        if diagnostics_open:
             self.diag_pipe.send(snap.step)
-            c = time.thread_time() - t
-            self._next_diag = time.perf_counter() + (c / self.ui_budget if self.ui_budget else 0.0)
-            cost += c
+        cost = time.thread_time() - t
+        wait = cost / self.ui_budget if self.ui_budget else 0.0
+        if not diagnostics_open:
+            # a slow redraw (first render, a loaded machine) must not freeze the views for long
+            wait = min(wait, self.max_wait)
+        self._next_push = time.perf_counter() + wait
         self.push_time += cost
         self._pushed, self._pushed_run = snap, run
 

@@ -26,6 +26,24 @@ def _log_limits(values, floor=1e-12):
     return (10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi) + 1e-9))
 
 
+def _log_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """Tick positions for a log axis over ``[lo, hi]``: 1-2-5 steps when it spans at most
+    two decades, else whole decades, every k-th one so that at most ``most`` are labelled
+    (the default log ticker labels every mantissa of a short range, and they overlap)."""
+    a, b = math.floor(math.log10(lo) + 1e-9), math.ceil(math.log10(hi) - 1e-9)
+    if b - a <= 2:
+        ticks = [m * 10.0**e for e in range(a, b + 1) for m in (1, 2, 5)]
+        return [t for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
+    k = max(1, math.ceil((b - a + 1) / most))
+    return [10.0**e for e in range(a, b + 1) if (e - a) % k == 0]
+
+
+def _log_axis(values, axis: str = "y") -> dict:
+    """``ylim`` and ``yticks`` (or x) options for a log axis that shows ``values``."""
+    lim = _log_limits(values)
+    return {f"{axis}lim": lim, f"{axis}ticks": _log_ticks(*lim)}
+
+
 def field_view(grid, values, label: str, names, *, log: bool = False, points=None, clim=None,
                width: int = 300, height: int = 220, cmap: str | None = None):
     """Heat map over the two coordinates (second one across), or a curve for 1D problems.
@@ -41,7 +59,7 @@ def field_view(grid, values, label: str, names, *, log: bool = False, points=Non
         y = np.maximum(z, 1e-16) if log else z
         el = hv.Curve((x, y), names[0], label).opts(logy=log, width=width, height=height, title=label,
                                                      framewise=True, line_width=1.5,
-                                                     ylim=_log_limits(y) if log else (None, None))
+                                                     **(_log_axis(y) if log else {"ylim": (None, None)}))
         if points is not None and len(points):
             base = _log_limits(y)[0] if log else float(np.nanmin(y))
             el = el * hv.Scatter((points[:, 0], np.full(len(points), base)), names[0], label).opts(
@@ -103,15 +121,15 @@ def curves_view(curves: dict, title: str, *, logy: bool | None = True, width: in
     if not elements:
         elements = [hv.Curve(([0], [1.0]), "step", ylabel or "value").opts(alpha=0, framewise=True)]
     if logy:
-        lim = _log_limits(np.concatenate(allv) if allv else [1.0])
+        axis = _log_axis(np.concatenate(allv) if allv else [1.0])
     else:
         v = np.concatenate(allv) if allv else np.ones(1)
         v = v[np.isfinite(v)]
         lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 1.0)
         pad = 0.1 * (hi - lo) if hi > lo else max(0.5, 0.1 * abs(hi))
-        lim = (lo - pad, hi + pad)
+        axis = {"ylim": (lo - pad, hi + pad)}
     return hv.Overlay(elements).opts(title=title, logy=logy, width=width, height=height, framewise=True,
-                                     ylim=lim, legend_position="top_right", show_legend=True)
+                                     legend_position="top_right", show_legend=True, **axis)
 
 
 def status_text(problem, progress: dict, snap, history=None, label: str = "") -> str:
@@ -141,8 +159,8 @@ def sweep_view(parameter: str, values, errors, width: int = 420, height: int = 2
     xs, ys = zip(*pts)
     curve = hv.Curve((xs, ys), parameter, "relative L2")
     return (curve * hv.Scatter((xs, ys), parameter, "relative L2").opts(size=8, color="#d62728")).opts(
-        hv.opts.Curve(logy=True, logx=logx, width=width, height=height, framewise=True, ylim=_log_limits(ys),
-                      title=f"error vs {parameter}"))
+        hv.opts.Curve(logy=True, logx=logx, width=width, height=height, framewise=True,
+                      title=f"error vs {parameter}", **_log_axis(ys)))
 
 
 # ----------------------------------------------------------------------------- diagnostics
@@ -192,7 +210,7 @@ def histograms_view(hists: dict, title: str, *, width: int = 330, height: int = 
     if not els:
         return note_view(title, "no gradients yet", width, height)
     return hv.Overlay(els).opts(title=title, logy=True, width=width, height=height, framewise=True,
-                                ylim=_log_limits(np.concatenate(allv)), legend_position="top_right")
+                                legend_position="top_right", **_log_axis(np.concatenate(allv)))
 
 
 def spectrum_view(spectrum, title: str, *, width: int = 330, height: int = 230):
@@ -201,8 +219,8 @@ def spectrum_view(spectrum, title: str, *, width: int = 330, height: int = 230):
     a = spectrum.amplitude if spectrum.amplitude.ndim == 1 else np.sqrt((spectrum.amplitude**2).mean(1))
     k, a = spectrum.wavenumber[1:], np.maximum(a[1:], 1e-16)
     return hv.Curve((k, a), "wavenumber k", "|error| amplitude").opts(
-        logy=True, width=width, height=height, title=title, framewise=True, line_width=1.5, ylim=_log_limits(a),
-        tools=["hover"]) * hv.Scatter((k, a), "wavenumber k", "|error| amplitude").opts(size=3, color="#d62728")
+        logy=True, width=width, height=height, title=title, framewise=True, line_width=1.5, tools=["hover"],
+        **_log_axis(a)) * hv.Scatter((k, a), "wavenumber k", "|error| amplitude").opts(size=3, color="#d62728")
 
 
 def ntk_view(spectra: dict, title: str, *, width: int = 330, height: int = 230, names=()):
@@ -216,5 +234,7 @@ def ntk_view(spectra: dict, title: str, *, width: int = 330, height: int = 230, 
         allv.append(ev)
         els.append(hv.Curve((np.arange(1, ev.size + 1), ev), "index", "eigenvalue", label=name).opts(
             color=_TERM_COLORS[i % len(_TERM_COLORS)], line_width=1.5, framewise=True))
+    n = max([1] + [np.size(ev) for ev in spectra.values()])
     return hv.Overlay(els).opts(title=title, logx=True, logy=True, width=width, height=height, framewise=True,
-                                ylim=_log_limits(np.concatenate(allv)), legend_position="top_right")
+                                legend_position="top_right", xlim=(1, max(n, 2)), xticks=_log_ticks(1, max(n, 10)),
+                                **_log_axis(np.concatenate(allv)))
