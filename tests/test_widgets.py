@@ -574,3 +574,21 @@ def test_live_dashboard_redraws_only_the_open_tab_and_updates_a_tab_when_opened(
     assert sent["diagnostics"] == [last]
     dash.refresh()
     assert sent["curves"] == [last] and sent["diagnostics"] == [last, last]
+
+
+def test_dashboard_singular_value_view_shows_the_snapshot_matrices_singular_values():
+    """The Diagnostics tab's n-width view draws σ_k/σ_1 of the shown prediction and of the
+    reference, as numpy's SVD of the fields on the grid gives them."""
+    from pinnkit.diagnostics.transport import snapshot_singular_values
+
+    dash = Dashboard(config=RunConfig(problem="convection", steps=6, **TINY), live=False).train()
+    snap, run = dash.shown, dash.run
+    view = dash._diagnostic("nwidth", snap, run)
+    curves = {el.label: el.dimension_values(1) for el in view}
+    ref = np.linalg.svd(run.grid.ref.reshape(run.grid.shape), compute_uv=False)
+    pred = np.linalg.svd(snap.pred.reshape(run.grid.shape), compute_uv=False)
+    assert np.allclose(curves["reference"], np.maximum(ref / ref[0], 1e-16), rtol=1e-10)
+    assert np.allclose(curves["prediction"], np.maximum(pred / pred[0], 1e-16), rtol=1e-10)
+    assert np.allclose(curves["reference"], np.maximum(snapshot_singular_values(run.grid.ref.reshape(run.grid.shape)), 1e-16))
+    one_d = Dashboard(config=RunConfig(problem="oscillator", steps=2, **TINY), live=False).train()
+    assert "2D field" in str(one_d._diagnostic("nwidth", one_d.shown, one_d.run).data)

@@ -11,8 +11,9 @@ loss weights per term, per-term gradient norms, step / steps/s / ETA, and a repl
 slider over the snapshots. A **Diagnostics** tab shows, from the same snapshots: the
 temporal residual profile L_r(t) over training (time-dependent problems) and the causal
 weights w_i over training (when "causal residual" is ticked), the cosine between every
-pair of per-term gradients over training, per-term gradient histograms and the error
-spectrum (FFT along x) of the shown snapshot. The per-term NTK spectrum is computed **on
+pair of per-term gradients over training, per-term gradient histograms, the error
+spectrum (FFT along x) and the singular values of the prediction's and the reference's
+snapshot matrices (their decay is the Kolmogorov n-width) of the shown snapshot. The per-term NTK spectrum is computed **on
 demand only** (its button; 64 residual points and 32 per condition, off the training
 thread), never at a rate. Updates are pulled by a periodic callback in the UI thread
 (``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
@@ -28,15 +29,18 @@ from __future__ import annotations
 import time
 
 import holoviews as hv
+import numpy as np
 import panel as pn
 
+from pinnkit.diagnostics.transport import snapshot_singular_values
 from pinnkit.problems import zoo
 from pinnkit.recipes import RunConfig
 
 from .controls import Controls
 from .live import LiveRun
 from .resources import live_frontend, setup
-from .views import (curves_view, field_view, histograms_view, note_view, ntk_view, spectrum_view, status_text,
+from .views import (curves_view, field_view, histograms_view, note_view, ntk_view, singular_values_view,
+                    spectrum_view, status_text,
                     step_heatmap_view)
 
 __all__ = ["Dashboard"]
@@ -119,13 +123,13 @@ class Dashboard:
         self.curve_panes = {k: pn.pane.HoloViews(cview(k), linked_axes=False)
                             for k in ("losses", "weights", "gradients")}
         self.diagnostic_panes = {k: pn.pane.HoloViews(self._diagnostic_map(k), linked_axes=False)
-                                 for k in ("temporal", "causal", "spectrum", "cosines", "histograms", "ntk")}
+                                 for k in ("temporal", "causal", "spectrum", "nwidth", "cosines", "histograms", "ntk")}
         d = self.diagnostic_panes
         buttons = pn.Row(self.train_button, self.pause_button, self.stop_button, self.reset_button)
         # plots sit in wrapping rows (FlexBox), so the dashboard fits the width it is given
         # (a JupyterLab notebook column, a browser window) instead of running off its edge
         wrap = dict(flex_wrap="wrap", sizing_mode="stretch_width")
-        diagnostics = pn.FlexBox(d["temporal"], d["causal"], d["spectrum"], d["cosines"], d["histograms"],
+        diagnostics = pn.FlexBox(d["temporal"], d["causal"], d["spectrum"], d["nwidth"], d["cosines"], d["histograms"],
                                  pn.Column(d["ntk"], pn.Row(self.ntk_button), self.ntk_text), **wrap)
         # live: only the open tab is rendered, so hidden diagnostics cost no redraws;
         # headless: both tabs are embedded in the saved (static) view
@@ -197,6 +201,13 @@ class Dashboard:
             if spec is None:
                 return note_view("error spectrum", "no reference solution")
             return spectrum_view(spec, f"error spectrum along {names[0]} (step {snap.step})")
+        if kind == "nwidth":
+            if len(run.grid.shape) != 2:
+                return note_view("singular values (n-width)", "a 2D field is needed for a snapshot matrix")
+            svs = {"prediction": snapshot_singular_values(np.nan_to_num(snap.pred.reshape(run.grid.shape)))}
+            if run.grid.ref is not None:
+                svs["reference"] = snapshot_singular_values(run.grid.ref.reshape(run.grid.shape))
+            return singular_values_view(svs, f"σ_k/σ_1 of u({names[0]}, {names[1]}) (step {snap.step})")
         if kind == "cosines":
             curves = run.cosine_curves()
             if not curves and len(run.terms) < 2:

@@ -238,3 +238,18 @@ def ntk_view(spectra: dict, title: str, *, width: int = 330, height: int = 230, 
     return hv.Overlay(els).opts(title=title, logx=True, logy=True, width=width, height=height, framewise=True,
                                 legend_position="top_right", xlim=(1, max(n, 2)), xticks=_log_ticks(1, max(n, 10)),
                                 **_log_axis(np.concatenate(allv)))
+
+
+def singular_values_view(svs: dict, title: str, *, width: int = 330, height: int = 230):
+    """Normalised singular values σ_k/σ_1 of snapshot matrices (one curve per field, log y):
+    how fast they fall is the field's Kolmogorov n-width, what a transport problem makes
+    slow (:func:`pinnkit.diagnostics.transport.snapshot_singular_values`)."""
+    els, allv = [], []
+    for i, (name, sv) in enumerate(svs.items()):
+        sv = np.maximum(np.asarray(sv, float), 1e-16)
+        allv.append(sv)
+        els.append(hv.Curve((np.arange(1, sv.size + 1), sv), "k", "σ_k / σ_1", label=name).opts(
+            color=_TERM_COLORS[i % len(_TERM_COLORS)], line_width=1.5, framewise=True,
+            line_dash="solid" if i == 0 else "dashed"))
+    return hv.Overlay(els).opts(title=title, logy=True, width=width, height=height, framewise=True,
+                                legend_position="top_right", **_log_axis(np.concatenate(allv)))
