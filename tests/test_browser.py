@@ -157,6 +157,18 @@ def test_served_dashboard_slider_train_stop_offline(browser):
         assert page.get_by_text("beta = 32.5").count() >= 1 and page.get_by_text("status: stopped").count() >= 1
         assert page.get_by_text(re.compile("Traceback|Training failed|Cannot build")).count() == 0
         assert canvases >= 7, "the field and curve plots did not render"
+        # the Diagnostics tab, opened after the run, draws the stopped run's diagnostics
+        # (the singular-value view's source has a "k" column)
+        page.get_by_text("Diagnostics", exact=True).click()
+        page.wait_for_function("""() => {
+          for (const doc of window.Bokeh.documents)
+            for (const m of doc._all_models.values())
+              if (m.type === "ColumnDataSource" && m.data && "k" in m.data && m.data.k.length > 1) return true;
+          return false; }""")
+        time.sleep(1.0)
+        page.screenshot(path=str(SHOTS / "dashboard_diagnostics.png"), full_page=True)
+        assert page.locator("canvas").count() >= canvases + 5, "the Diagnostics tab's plots did not render"
+        assert page.get_by_text(re.compile("Traceback|Training failed")).count() == 0
         assert not blocked, f"the page asked for external resources: {blocked[:5]}"
         assert not [e for e in errors if "favicon" not in e], errors
     finally:
