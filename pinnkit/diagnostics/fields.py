@@ -11,7 +11,7 @@ from ..losses import pointwise_residual
 from ..problems.problem import Problem
 from ..training.evaluate import predict, relative_l2
 
-__all__ = ["Fields", "fields", "residual_field", "term_gradient_norms", "relative_l2"]
+__all__ = ["Fields", "fields", "residual_field", "residual_at_points", "term_gradient_norms", "relative_l2"]
 
 
 class Fields:
@@ -56,3 +56,36 @@ def term_gradient_norms(losses: Mapping[str, torch.Tensor], params: Sequence[tor
     """‖∇_θ L_i‖₂ for each named term (losses must still hold their graphs)."""
     ctx = Context(0, losses, list(params))
     return {n: float(g.norm()) for n, g in ctx.grads().items()}
+
+
+def residual_at_points(field: np.ndarray, axes: Sequence[np.ndarray], points: np.ndarray) -> float:
+    """Mean of ``field`` (e.g. |R| on a grid) at ``points``, divided by its mean over the grid.
+
+    ``field`` has shape ``(len(axes[0]), len(axes[1]), ...)`` (indexed like
+    :meth:`Box.grid`), each axis an increasing coordinate array; ``points`` is ``(M, d)``
+    and each point takes the value of its nearest grid node (points outside the grid take
+    the edge node). A ratio near 1 means the points sample the field like the grid does
+    (a uniform set); above 1, they sit where the field is large (e.g. adaptive sampling)."""
+    f = np.asarray(field, dtype=float)
+    pts = np.asarray(points, dtype=float)
+    if len(axes) != f.ndim:
+        raise ValueError(f"field has {f.ndim} axes but {len(axes)} coordinate arrays were given")
+    if pts.ndim != 2 or pts.shape[1] != f.ndim or len(pts) == 0:
+        raise ValueError(f"points must be a non-empty (M, {f.ndim}) array; got shape {pts.shape}")
+    if not (np.isfinite(f).all() and np.isfinite(pts).all()):
+        raise ValueError("field and points must be finite")
+    idx = []
+    for k, ax in enumerate(axes):
+        ax = np.asarray(ax, dtype=float)
+        if ax.ndim != 1 or len(ax) != f.shape[k] or (len(ax) > 1 and not (np.diff(ax) > 0).all()):
+            raise ValueError(f"axis {k} must be an increasing 1-D array of length {f.shape[k]}; got shape {ax.shape}")
+        if len(ax) == 1:
+            idx.append(np.zeros(len(pts), dtype=int))
+            continue
+        right = np.clip(np.searchsorted(ax, pts[:, k]), 1, len(ax) - 1)
+        left = right - 1  # the nearer of the two neighbouring nodes (a tie goes to the lower one)
+        idx.append(np.where(pts[:, k] - ax[left] <= ax[right] - pts[:, k], left, right))
+    mean = f.mean()
+    if not mean > 0:
+        raise ValueError(f"the field's grid mean must be positive to form a ratio; got {mean!r}")
+    return float(f[tuple(idx)].mean() / mean)
