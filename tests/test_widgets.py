@@ -592,3 +592,18 @@ def test_dashboard_singular_value_view_shows_the_snapshot_matrices_singular_valu
     assert np.allclose(curves["reference"], np.maximum(snapshot_singular_values(run.grid.ref.reshape(run.grid.shape)), 1e-16))
     one_d = Dashboard(config=RunConfig(problem="oscillator", steps=2, **TINY), live=False).train()
     assert "2D field" in str(one_d._diagnostic("nwidth", one_d.shown, one_d.run).data)
+
+
+def test_live_run_trains_with_the_configured_derivative_engine(monkeypatch):
+    """LiveRun passes RunConfig.engine to train (engines agree to round-off, so it changes
+    speed only; before, a widget silently trained with the default engine)."""
+    import pinnkit_widgets.live as live
+
+    seen = []
+    real = live.train
+    monkeypatch.setattr(live, "train", lambda *a, **kw: seen.append(kw.get("engine")) or real(*a, **kw))
+    cfg = dict(problem="burgers", steps=3, **TINY)
+    a = LiveRun(RunConfig(**cfg, engine="taylor"), max_rate=1e-6).run()
+    b = LiveRun(RunConfig(**cfg), max_rate=1e-6).run()
+    assert seen == ["taylor", None]
+    assert a.history.final["loss"] == pytest.approx(b.history.final["loss"], rel=1e-5)

@@ -216,7 +216,7 @@ class LiveRun:
                                  callbacks=[StopOnEvent(self.stop_event), _Watch(self)]
                                  + ([CausalMonitor(self.causal)] if self.causal is not None else []),
                                  eval_every=c.eval_every, seed=c.seed, dtype=c.dtype, threads=c.threads,
-                                 progress=False, **self.extra)
+                                 progress=False, engine=c.engine, **self.extra)
             self.history.meta["config"] = c.to_dict()
         except BaseException as e:  # shown by the widget; never lost in a thread
             self.error = e
