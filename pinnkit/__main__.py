@@ -11,7 +11,7 @@ import sys
 
 from .problems import zoo
 from .problems.engines import DEFAULT_ENGINE, ENGINES
-from .recipes import RunConfig, load_run, run
+from .recipes import COMBINE_CHOICES, RunConfig, load_run, run
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
         t.add_argument(f"--{name.replace('_', '-')}", type=typ, default=getattr(d, name))
     t.add_argument("--engine", choices=sorted(ENGINES), default=None,
                    help=f"derivative engine (default {DEFAULT_ENGINE})")
+    t.add_argument("--combine", choices=list(COMBINE_CHOICES), default="none",
+                   help="gradient combination of the loss terms (ConFIG, momentum ConFIG, PCGrad)")
+    t.add_argument("--causal", action="store_true", help="weight the residual causally over time (CausalResidual)")
     t.add_argument("--hard", action="store_true", help="satisfy boundary/initial conditions exactly")
     t.add_argument("--out", help="folder to save the run (config, history, model, metrics)")
     t.add_argument("--no-progress", action="store_true")

@@ -161,3 +161,16 @@ def test_engine_setting_changes_speed_not_result(capsys, tmp_path):
     assert code == 0, err
     assert json.loads(out)["step"] == 3
     assert load_run(tmp_path / "t").config.engine == "taylor"
+
+
+def test_combine_and_causal_options_reach_the_saved_run(capsys, tmp_path):
+    code, out, err = run_main(capsys, "train", "burgers", "--combine", "config", "--causal", "--steps", "3",
+                              "--no-progress", "--out", str(tmp_path / "c"), *SMALL)
+    assert code == 0, err
+    saved = load_run(tmp_path / "c")
+    assert saved.config.combine == "config" and saved.config.causal is True
+    assert any("causal/epsilon" in r for r in saved.history.rows)   # the causal monitor logged the schedule
+    code, out, err = run_main(capsys, "train", "poisson1d", "--causal", "--steps", "2", "--no-progress", *SMALL)
+    assert code == 2 and "needs a time-dependent problem" in err
+    code, out, err = run_main(capsys, "train", "burgers", "--combine", "bogus", *SMALL)
+    assert code != 0 and "invalid choice: 'bogus'" in err
