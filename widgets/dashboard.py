@@ -17,9 +17,9 @@ snapshot matrices (their decay is the Kolmogorov n-width) of the shown snapshot.
 demand only** (its button; 64 residual points and 32 per condition, off the training
 thread), never at a rate. Updates are pulled by a periodic callback in the UI thread
 (``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
-the snapshots themselves are throttled by the run (≤ 4 Hz and ≤ 5 % of training time),
+the snapshots themselves are throttled by the run (≤ 4 Hz and, in the dashboard, ≤ 3 % of training time),
 and redrawing the plots by the dashboard (after a redraw that took ``c`` seconds, the
-next waits ``c / ui_budget``, default 4 %, but never more than ``max_wait`` seconds —
+next waits ``c / ui_budget``, default 2.5 %, but never more than ``max_wait`` seconds —
 uncapped while the Diagnostics tab, the dearest to draw, is open; a closed tab is not
 redrawn, and is brought up to date when opened); the status line (step, steps/s, ETA)
 follows every ``period``.
@@ -57,8 +57,8 @@ class Dashboard:
     """
 
     def __init__(self, problem: str = "burgers", config: RunConfig | None = None, *, live: bool | None = None,
-                 period: int = 250, max_rate: float = 4.0, budget: float | None = 0.05,
-                 ui_budget: float | None = 0.04, max_wait: float = 3.0, causal: bool = False, ntk_points: int = 64,
+                 period: int = 250, max_rate: float = 4.0, budget: float | None = 0.03,
+                 ui_budget: float | None = 0.025, max_wait: float = 5.0, causal: bool = False, ntk_points: int = 64,
                  **settings):
         setup()
         base = config or RunConfig(problem=problem)
