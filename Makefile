@@ -43,6 +43,7 @@ lab: install
 	$(BIN)/jupyter lab --notebook-dir=. notebooks
 
 bench: install
+	$(BIN)/pip install -q -e '.[bench]'   # DeepXDE, compared against, for the benchmarks only
 	$(BIN)/python benchmarks/run.py
 
 clean:
