@@ -331,6 +331,9 @@ def test_ntk_button_fills_the_spectrum_on_demand():
     el = _render(dash.diagnostic_panes["ntk"])
     assert sorted(c.label for c in el) == ["initial", "periodic", "residual"]
     assert "step 6" in dash.ntk_text.object
+    from pinnkit.diagnostics.conditioning import condition_number
+    for name, ev in ntk["spectra"].items():                       # κ per term, as the diagnostics compute it
+        assert f"{name} {condition_number(ev):.2g}" in dash.ntk_text.object
 
 
 def test_ntk_requested_while_training_is_computed_off_the_training_thread():

@@ -13,8 +13,8 @@ temporal residual profile L_r(t) over training (time-dependent problems) and the
 weights w_i over training (when "causal residual" is ticked), the cosine between every
 pair of per-term gradients over training, per-term gradient histograms, the error
 spectrum (FFT along x) and the singular values of the prediction's and the reference's
-snapshot matrices (their decay is the Kolmogorov n-width) of the shown snapshot. The per-term NTK spectrum is computed **on
-demand only** (its button; 64 residual points and 32 per condition, off the training
+snapshot matrices (their decay is the Kolmogorov n-width) of the shown snapshot. The per-term NTK spectrum, with each
+term's condition number, is computed **on demand only** (its button; 64 residual points and 32 per condition, off the training
 thread), never at a rate. Updates are pulled by a periodic callback in the UI thread
 (``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
 the snapshots themselves are throttled by the run (≤ 4 Hz and, in the dashboard, ≤ 3 % of training time),
@@ -32,6 +32,7 @@ import holoviews as hv
 import numpy as np
 import panel as pn
 
+from pinnkit.diagnostics.conditioning import condition_number
 from pinnkit.diagnostics.transport import snapshot_singular_values
 from pinnkit.problems import zoo
 from pinnkit.recipes import RunConfig
@@ -256,7 +257,10 @@ class Dashboard:
             self.ntk_text.object = f"**NTK failed:** `{ntk['error']}`"
         else:
             pts = ", ".join(f"{k} {v}" for k, v in ntk["points"].items())
-            self.ntk_text.object = f"step {ntk['step']}: {pts} points, {ntk['seconds']:.2f} s off the training thread"
+            kappa = ", ".join(f"{k} {condition_number(ev):.2g}" for k, ev in ntk["spectra"].items())
+            self.ntk_text.object = (f"step {ntk['step']}: {pts} points, {ntk['seconds']:.2f} s off the training "
+                                    f"thread. Condition number κ per term (λ_max/λ_min above the null space): "
+                                    f"{kappa}")
         if ntk is not self._pushed_ntk or force:
             self._pushed_ntk = ntk
             self.ntk_pipe.send(None if ntk is None else ntk["step"])
