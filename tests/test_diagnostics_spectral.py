@@ -52,6 +52,52 @@ def test_rescaling_theta_by_inverse_k_pi_squared_gives_kappa_one(modes):
     assert np.allclose(op.eigenvalues, 0.5, rtol=1e-9)
 
 
+@pytest.mark.parametrize("modes", [4, 16])
+@pytest.mark.parametrize("power", [0, 0.5, 1, 1.5, 2, 2.5, 3, 4])
+def test_sine_series_power_gives_kappa_k_to_abs_4_minus_2p(modes, power):
+    """θ_k/(kπ)^p: A_p = diag((kπ)^(4−2p))/2, κ = K^|4−2p| (grows again past p = 2)."""
+    op = linearised_operator(poisson_unit(), SineSeries(modes, power=power), {"residual": midpoints(64)})
+    k = np.arange(1, modes + 1)
+    expected = np.diag((k * np.pi) ** (4 - 2 * power) / 2)
+    assert np.abs(op.matrix - expected).max() < 1e-10 * expected.max()
+    assert op.condition_number() == pytest.approx(float(modes) ** abs(4 - 2 * power), rel=1e-8)
+    assert condition_number(op.eigenvalues) == pytest.approx(float(modes) ** abs(4 - 2 * power), rel=1e-8)
+
+
+def test_sine_series_power_is_symmetric_about_full_preconditioning():
+    x = {"residual": midpoints(64)}
+    kappa = {p: linearised_operator(poisson_unit(), SineSeries(8, power=p), x).condition_number()
+             for p in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)}
+    for p in (0.5, 1.0, 1.5):
+        assert kappa[p] == pytest.approx(kappa[4 - p], rel=1e-10)
+    assert min(kappa, key=kappa.get) == 2.0
+    assert kappa[1.0] == pytest.approx(8.0**2, rel=1e-8) and kappa[3.0] == pytest.approx(8.0**2, rel=1e-8)
+
+
+@pytest.mark.parametrize("precondition, power", [(False, 0), (False, 0.0), (True, 2), (True, 2.0), (False, 2.0)])
+def test_sine_series_power_0_and_2_reproduce_plain_and_preconditioned_exactly(precondition, power):
+    x = {"residual": midpoints(64)}
+    problem = poisson_unit([1.0, -0.5, 0.25, 2.0, 0.1, 0.3])
+    old = SineSeries(6, precondition=power == 2)
+    new = SineSeries(6, precondition=precondition, power=power)
+    assert torch.equal(old.scale, new.scale) and new.power == float(power)
+    a, b = linearised_operator(problem, old, x), linearised_operator(problem, new, x)
+    assert np.array_equal(a.jacobian, b.jacobian) and np.array_equal(a.eigenvalues, b.eigenvalues)
+    assert np.array_equal(a.energy, b.energy) and a.condition_number() == b.condition_number()
+    assert SineSeries(6).power == 0.0 and SineSeries(6, precondition=True).power == 2.0
+
+
+@pytest.mark.parametrize("power", [math.nan, math.inf, -math.inf, "2", True, 1j, [2.0]])
+def test_sine_series_rejects_a_bad_power(power):
+    with pytest.raises(ValueError, match="power must be a finite real number"):
+        SineSeries(4, power=power)
+
+
+def test_sine_series_rejects_precondition_with_another_power():
+    with pytest.raises(ValueError, match="precondition=True means power=2"):
+        SineSeries(4, precondition=True, power=1.0)
+
+
 def test_boundary_term_adds_lambda_weighted_gram_matrix():
     # sin(kπx) vanishes at 0 and 1: the boundary term adds nothing for the sine series ...
     pts = {"residual": midpoints(32), "left": np.zeros((1, 1)), "right": np.ones((1, 1))}

@@ -321,16 +321,34 @@ class SineSeries(nn.Module):
     coefficients (``s_k = 1``) give ``κ = K⁴`` and the preconditioner ``s_k = 1/(kπ)²``
     (a linear change of parameters, ``θ_k ↦ θ_k/(kπ)²``) gives ``κ = 1``.
     ``precondition=True`` selects that scaling. The boundary values are zero exactly.
+
+    ``power=p`` selects ``s_k = 1/(kπ)^p`` for any finite real ``p``: then
+    ``A_p = diag((kπ)^(4−2p))/2`` and ``κ = K^|4−2p|``. ``p = 0`` is the plain model,
+    ``p = 2`` the full preconditioner (both bit for bit the same as ``precondition=False``
+    / ``True``), ``0 < p < 2`` a partial one, and ``p > 2`` over-preconditions: κ grows
+    again (``κ(p) = κ(4 − p)``). ``power=None`` (default) means ``2`` if ``precondition``
+    else ``0``; giving both ``precondition=True`` and a ``power`` other than 2 is an error.
     """
 
-    def __init__(self, modes: int, precondition: bool = False, dtype: torch.dtype = torch.float64):
+    def __init__(self, modes: int, precondition: bool = False, dtype: torch.dtype = torch.float64,
+                 power: float | None = None):
         super().__init__()
         if isinstance(modes, bool) or not isinstance(modes, int) or modes < 1:
             raise ValueError(f"modes must be a positive integer; got {modes!r}")
-        self.in_dim, self.out_dim, self.modes = 1, 1, modes
+        if power is None:
+            power = 2.0 if precondition else 0.0
+        else:
+            if isinstance(power, (bool, np.bool_)) or not isinstance(power, (int, float, np.integer, np.floating)) \
+                    or not math.isfinite(float(power)):
+                raise ValueError(f"power must be a finite real number (the p in θ_k/(kπ)^p); got {power!r}")
+            power = float(power)
+            if precondition and power != 2.0:
+                raise ValueError(f"precondition=True means power=2; got power={power!r} as well "
+                                 "(pass power alone)")
+        self.in_dim, self.out_dim, self.modes, self.power = 1, 1, modes, power
         k = torch.arange(1, modes + 1, dtype=dtype)
         self.register_buffer("k", k)
-        self.register_buffer("scale", 1 / (k * math.pi) ** 2 if precondition else torch.ones_like(k))
+        self.register_buffer("scale", torch.ones_like(k) if power == 0 else 1 / (k * math.pi) ** power)
         self.theta = nn.Parameter(torch.zeros(modes, dtype=dtype))
 
     def forward(self, x):
