@@ -709,8 +709,8 @@ this budget causal weighting helps a little; the paper's gap (49.9 % → 0.14 % 
 comes after 3e5 steps with a larger, Fourier-embedded network.
 
 **Measured in full mode, Allen–Cahn** (3 seeds, 2000 Adam steps per run, 4×64 tanh after 10
-periodic modes, 1024 points redrawn every step, λ_ic = 100; the whole notebook took 461 s of
-CPU on one thread): plain 6.4e-1 [5.9e-1, 6.7e-1], causal 5.8e-1 [5.4e-1, 6.1e-1]. The
+periodic modes, 1024 points redrawn every step, λ_ic = 100; the whole notebook took 210 s of
+CPU and 254 s of wall time on 2026-12-06, 461 s of CPU on a slower day): plain 6.4e-1 [5.9e-1, 6.7e-1], causal 5.8e-1 [5.4e-1, 6.1e-1]. The
 paper's gap (49.9 % → 0.14 %) does **not** appear at this budget: both runs fail. What the
 causal loss does change is where the error sits: for seed 0 the error at t = 0.25 is 1.1e-1
 (causal) against 2.4e-1 (plain), and both reach 7.6e-1 at t = 1. In every causal run each
