@@ -13,14 +13,6 @@ from pinnkit.recipes import COMBINE_CHOICES, RunConfig, build, run, training_opt
 SMALL = dict(width=12, depth=2, num_points=150, condition_points=30, steps=15, eval_every=5)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def _direct(config, **extra):
     """``train`` called by hand on the objects ``build`` makes, with ``extra`` given directly."""
     problem, model, sampler, balancer, plan = build(config)
