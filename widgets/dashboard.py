@@ -13,12 +13,13 @@ temporal residual profile L_r(t) over training (time-dependent problems) and the
 weights w_i over training (when "causal residual" is ticked), the cosine between every
 pair of per-term gradients over training, per-term gradient histograms, the error
 spectrum (FFT along x) and the singular values of the prediction's and the reference's
-snapshot matrices (their decay is the Kolmogorov n-width) of the shown snapshot. The per-term NTK spectrum, with each
-term's condition number, is computed **on demand only** (its button; 64 residual points and 32 per condition, off the training
-thread), never at a rate. Updates are pulled by a periodic callback in the UI thread
-(``period`` ms) from the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread;
-the snapshots themselves are throttled by the run (≤ 4 Hz and, in the dashboard, ≤ 3 % of training time),
-and redrawing the plots by the dashboard (after a redraw that took ``c`` seconds, the
+snapshot matrices (their decay is the Kolmogorov n-width) of the shown snapshot. The
+per-term NTK spectrum, with each term's condition number, is computed **on demand only**
+(its button; 64 residual points and 32 per condition, off the training thread), never at
+a rate. Updates are pulled by a periodic callback in the UI thread (``period`` ms) from
+the :class:`~pinnkit_widgets.live.LiveRun` that trains in a thread; the snapshots
+themselves are throttled by the run (≤ 4 Hz and, in the dashboard, ≤ 3 % of training
+time), and redrawing the plots by the dashboard (after a redraw that took ``c`` seconds, the
 next waits ``c / ui_budget``, default 2.5 %, but never more than ``max_wait`` seconds —
 uncapped while the Diagnostics tab, the dearest to draw, is open; a closed tab is not
 redrawn, and is brought up to date when opened); the status line (step, steps/s, ETA)
@@ -41,8 +42,7 @@ from .controls import Controls
 from .live import LiveRun
 from .resources import live_frontend, setup
 from .views import (curves_view, field_view, histograms_view, note_view, ntk_view, singular_values_view,
-                    spectrum_view, status_text,
-                    step_heatmap_view)
+                    spectrum_view, status_text, step_heatmap_view)
 
 __all__ = ["Dashboard"]
 
@@ -130,8 +130,8 @@ class Dashboard:
         # plots sit in wrapping rows (FlexBox), so the dashboard fits the width it is given
         # (a JupyterLab notebook column, a browser window) instead of running off its edge
         wrap = dict(flex_wrap="wrap", sizing_mode="stretch_width")
-        diagnostics = pn.FlexBox(d["temporal"], d["causal"], d["spectrum"], d["nwidth"], d["cosines"], d["histograms"],
-                                 pn.Column(d["ntk"], pn.Row(self.ntk_button), self.ntk_text), **wrap)
+        diagnostics = pn.FlexBox(d["temporal"], d["causal"], d["spectrum"], d["nwidth"], d["cosines"],
+                                 d["histograms"], pn.Column(d["ntk"], pn.Row(self.ntk_button), self.ntk_text), **wrap)
         # live: only the open tab is rendered, so hidden diagnostics cost no redraws;
         # headless: both tabs are embedded in the saved (static) view
         self.tabs = pn.Tabs(("Losses & gradient norms", pn.FlexBox(*self.curve_panes.values(), **wrap)),
