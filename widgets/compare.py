@@ -62,8 +62,6 @@ class Compare:
             return pn.pane.HoloViews(hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True), linked_axes=False)
 
         def losses(data):
-            import numpy as np
-
             curves = [{f"{lab} {k}": v for k, v in run.curves("loss/").items()} for run, lab in zip(self.runs, self.labels)]
             overlays = [curves_view(c, "loss per term", dash=dash, width=520, height=260, ylabel="loss",
                                     names=[f"{lab} {t}" for t in run.terms])   # fixed legend from the start
