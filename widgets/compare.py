@@ -91,8 +91,6 @@ class Compare:
 
     def _curves_1d(self, kind: str):
         """Both runs' latest prediction (with the reference) or |error| on one set of axes."""
-        import numpy as np
-
         grid, name = self.runs[0].grid, self.runs[0].problem.domain.names[0]
         x, log = grid.axes[0], kind != "prediction"
         curves, top = [], 0.0
@@ -113,8 +111,6 @@ class Compare:
                                        logy=log, legend_position="bottom_left" if log else "top_right", **extra)
 
     def _clim(self, kind):
-        import numpy as np
-
         vals = [getattr(r.snapshots[-1], "pred" if kind == "prediction" else "error") for r in self.runs]
         vals = [v for v in vals if v is not None]
         if not vals:
