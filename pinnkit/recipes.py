@@ -127,7 +127,10 @@ class Run:
 
 
 def build(config: RunConfig):
-    """``(problem, model, sampler, balancer, plan)`` for a configuration."""
+    """``(problem, model, sampler, balancer, plan)`` for a configuration. A configuration
+    with ``combine``, ``causal`` or ``optimizer="multiadam"`` also needs
+    :func:`training_options`'s keyword arguments for ``train`` (without them the multiadam
+    plan is plain SGD); :func:`run` passes both."""
     problem = zoo.get(config.problem, **config.parameters)
     model = build_model(problem, config.width, config.depth, config.activation, config.seed, config.hard,
                         config.fourier_features, config.fourier_sigma)
