@@ -24,6 +24,7 @@ ORDER = ["problems", "sampling", "models", "losses", "balancing", "optim", "trai
 LAYERS = {
     "problems": "problems",        # domains, conditions, derivatives, zoo, derivative engines (problems/engines.py)
     "engines": "problems",         # the derivative engine, should it move to the top level
+    "runtime": "problems",         # process-level settings (the C allocator); imports nothing from pinnkit
     "sampling": "sampling",
     "models": "models",
     "losses": "losses",

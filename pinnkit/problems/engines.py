@@ -35,6 +35,13 @@ Two ways of getting the input derivatives are implemented:
   shapes change; torch falls back to eager after ``torch._dynamo.config.cache_size_limit``
   recompiles of one function in a process.
 
+- ``"taylor-fused"`` — the same propagation as one :class:`torch.autograd.Function` with a
+  hand-written reverse pass (:mod:`pinnkit.problems.fused_jet`): the value and its
+  derivative channels are stacked so that each linear layer is one matrix product forward
+  and two backward, and the network is a single node of the autograd graph. No
+  compilation. Like the compiled engine it takes over from the second call on, once the
+  pairs are known; reverse mode on top of its jets stays correct (a recorded slow path).
+
 Unsupported models (e.g. :class:`~pinnkit.models.HardConstraint` transforms, several
 outputs) are run unchanged by the Taylor engines, i.e. with reverse mode.
 
@@ -264,13 +271,19 @@ class TaylorModel:
     (third derivatives, derivatives of expressions or of sliced outputs): torch cannot
     differentiate a compiled graph twice, so such models keep the eager propagation."""
 
-    def __init__(self, model: nn.Module, compiled: bool = False, pairs: Sequence[tuple[int, int]] = ()):
+    def __init__(self, model: nn.Module, compiled: bool = False, pairs: Sequence[tuple[int, int]] = (),
+                 fused: bool = False):
         self.model = model
+        self.fused = fused
         self.pairs: list[tuple[int, int]] = sorted({(min(p), max(p)) for p in pairs})
         self.compiled = compiled
         self.eager_only = False  # set for good once reverse mode ran through a jet
         self._missed = True  # the pairs are not known to be complete yet
         self._compiled_fn = compiled_propagate_jet() if compiled else None
+        if fused:
+            from .fused_jet import fused_propagate_jet
+
+            self._compiled_fn = fused_propagate_jet
 
     def request(self, pair: tuple[int, int]) -> None:
         """A second derivative ``pair`` was asked for but is not in the jet."""
@@ -294,7 +307,7 @@ class TaylorModel:
         in_dim = getattr(self.model, "in_dim", None)
         if stages is None or (in_dim is not None and x.shape[1] != in_dim):
             return self.model(x)
-        use_compiled = self.compiled and not self._missed and not self.eager_only
+        use_compiled = (self.compiled or self.fused) and not self._missed and not self.eager_only
         self._missed = False
         fn = self._compiled_fn if use_compiled else propagate_jet
         v, first, second = fn(stages, x, tuple(self.pairs))
@@ -304,7 +317,8 @@ class TaylorModel:
         return v
 
     def __repr__(self):
-        return f"TaylorModel({type(self.model).__name__}, pairs={self.pairs}, compiled={self.compiled})"
+        return (f"TaylorModel({type(self.model).__name__}, pairs={self.pairs}, compiled={self.compiled}, "
+                f"fused={self.fused})")
 
 
 def note_fallback(x: torch.Tensor) -> None:
@@ -320,10 +334,13 @@ class Taylor(Engine):
     ``pairs`` pre-declares second derivatives (``(i, j)`` input indices) so that even the
     first step has them in the jet."""
 
-    def __init__(self, compiled: bool = False, pairs: Sequence[tuple[int, int]] = ()):
+    def __init__(self, compiled: bool = False, pairs: Sequence[tuple[int, int]] = (), fused: bool = False):
+        if compiled and fused:
+            raise ValueError("a Taylor engine is either compiled or fused, not both")
         self.compiled = compiled
+        self.fused = fused
         self.pairs = tuple(pairs)
-        self.name = "taylor-compiled" if compiled else "taylor"
+        self.name = "taylor-compiled" if compiled else "taylor-fused" if fused else "taylor"
 
     def supports(self, model) -> bool:
         return taylor_stages(model) is not None and getattr(model, "out_dim", 1) == 1
@@ -331,10 +348,10 @@ class Taylor(Engine):
     def wrap(self, model):
         if not isinstance(model, nn.Module) or not self.supports(model):
             return model
-        return TaylorModel(model, self.compiled, self.pairs)
+        return TaylorModel(model, self.compiled, self.pairs, self.fused)
 
     def __repr__(self):
-        return f"Taylor(compiled={self.compiled})"
+        return f"Taylor(compiled={self.compiled}, fused={self.fused})"
 
 
 #: name -> engine, for widgets, configs and the command line
@@ -342,6 +359,7 @@ ENGINES: dict[str, Callable[[], Engine]] = {
     "autograd": Autograd,
     "taylor": Taylor,
     "taylor-compiled": lambda: Taylor(compiled=True),
+    "taylor-fused": lambda: Taylor(fused=True),
 }
 
 #: the engine ``train`` uses unless told otherwise (chosen by benchmarks/run.py's measurements)

@@ -37,6 +37,7 @@ from ..models import MLP, HardConstraint
 from ..optim import OptimizerSpec, as_plan
 from ..problems.conditions import Data
 from ..problems.engines import Engine, get_engine
+from ..runtime import tune_allocator
 from ..problems.problem import Problem
 from ..sampling import Sampler, Uniform
 from .evaluate import relative_l2
@@ -209,6 +210,7 @@ def train_ensemble(
     for p in problems:
         if any(isinstance(c, Data) for c in p.conditions.values()):
             raise ValueError(f"{p.name}: ensembles do not support Data conditions; train members with train()")
+    tune_allocator()
 
     old_threads = torch.get_num_threads()
     if threads is not None:

@@ -15,6 +15,7 @@ from ..balancing import Balancer, Context, Static
 from ..losses import ResidualLoss, loss_terms, mean_square, pointwise_residual, term_residuals
 from ..optim import OptimizerSpec, as_plan
 from ..problems.engines import Engine, get_engine
+from ..runtime import tune_allocator
 from ..problems.problem import Problem
 from ..sampling import Sampler, Uniform
 from .callbacks import Callback
@@ -110,7 +111,9 @@ def train(
       ``"autograd"``, ``"taylor"``, ``"taylor-compiled"`` or an :class:`Engine`); default
       :data:`~pinnkit.problems.engines.DEFAULT_ENGINE`. Engines agree to round-off.
 
-    The model is trained in place (converted to ``dtype``).
+    The model is trained in place (converted to ``dtype``). The first call in a process
+    tunes the C allocator for repeated same-size steps (:func:`pinnkit.runtime.tune_allocator`;
+    ``PINNKIT_TUNE_MALLOC=0`` turns that off).
     """
     if isinstance(dtype, str):
         if dtype not in ("float32", "float64"):
@@ -126,6 +129,7 @@ def train(
         raise ValueError(f"seed must be an integer; got {seed!r}")
     plan = as_plan(optimizer, steps)
     total = sum(n for _, n in plan)
+    tune_allocator()
 
     old_threads = torch.get_num_threads()
     if threads is not None:
