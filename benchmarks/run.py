@@ -135,13 +135,18 @@ def section_step(args, out):
         checks[threads] = {v.name: v.first_loss for v in variants}
         before = load()
         times = time_steps(variants, args.steps, args.repeats, args.warmup)
-        base_name = variants[0].name
-        base = statistics.median(times[base_name])
+        base = times[variants[0].name]
         for v in variants:
             med = statistics.median(times[v.name])
-            rows.append({"threads": threads, "variant": v.name, "ms_per_step": med, "ratio": med / base,
-                         "repeats": [round(x, 3) for x in times[v.name]], "load": f"{before} → {load()}"})
-            print(f"[step] {threads} thr  {v.name:40s} {med:7.2f} ms/step  {med / base:5.2f}×", flush=True)
+            # ratio within each repeat (the variants of one repeat ran back to back, so they saw the
+            # same machine), then the median and quartiles over repeats
+            pair = [x / y for x, y in zip(times[v.name], base)]
+            q1, ratio, q3 = np.percentile(pair, [25, 50, 75])
+            rows.append({"threads": threads, "variant": v.name, "ms_per_step": med, "ratio": float(ratio),
+                         "ratio_iqr": [float(q1), float(q3)], "repeats": [round(x, 3) for x in times[v.name]],
+                         "load": f"{before} → {load()}"})
+            print(f"[step] {threads} thr  {v.name:40s} {med:7.2f} ms/step  {ratio:5.2f}× [{q1:.2f}, {q3:.2f}]",
+                  flush=True)
     out["step"] = {"rows": rows, "initial_loss": checks, "steps": args.steps, "repeats": args.repeats,
                    "baseline": rows[0]["variant"] if rows else None}
 
@@ -274,19 +279,23 @@ def pinnkit_recipe(problem, time_limit=180.0, target=1e-3, dtype="float32", seed
 
 # -- scaling, memory, ensembles ---------------------------------------------------------------
 
+#: engines compared in the scaling and memory sections
+SCALING_ENGINES = ("autograd", "taylor", "taylor-fused")
+
+
 def section_scaling(args, out):
     torch.set_num_threads(1)
     rows = []
     for n in args.points:
         xi, xb, x0 = cases.points(num_domain=n)
-        variants = make_variants(engines=("autograd", "taylor"), xi=xi, xb=xb, x0=x0, with_deepxde=False)
-        steps = max(3, min(args.steps, int(args.steps * 2540 / n)))
+        variants = make_variants(engines=SCALING_ENGINES, xi=xi, xb=xb, x0=x0, with_deepxde=False)
+        steps = max(3, min(args.scaling_steps, int(args.scaling_steps * 2540 / n)))
         times = time_steps(variants, steps, args.scaling_repeats, 1)
         rows.append({"kind": "points", "n": n, "width": 20, **{k: statistics.median(v) for k, v in times.items()}})
         print(f"[scaling] N={n}: " + ", ".join(f"{k}: {statistics.median(v):.2f}" for k, v in times.items()), flush=True)
     for w in args.widths:
-        variants = make_variants(engines=("autograd", "taylor"), width=w, with_deepxde=False)
-        steps = max(3, min(args.steps, int(args.steps * 400 / (w * w))))
+        variants = make_variants(engines=SCALING_ENGINES, width=w, with_deepxde=False)
+        steps = max(3, min(args.scaling_steps, int(args.scaling_steps * 400 / (w * w))))
         times = time_steps(variants, steps, args.scaling_repeats, 1)
         rows.append({"kind": "width", "n": 2540, "width": w, **{k: statistics.median(v) for k, v in times.items()}})
         print(f"[scaling] width={w}: " + ", ".join(f"{k}: {statistics.median(v):.2f}" for k, v in times.items()),
@@ -330,7 +339,7 @@ def section_memory(args, out):
     rows = []
     for n in args.memory_points:
         row = {"n": n}
-        for which in ("plain", "autograd", "taylor"):
+        for which in ("plain", *SCALING_ENGINES):
             code = MEMORY_SNIPPET.format(here=str(HERE), n=n, which=which)
             res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
             row[which] = float(res.stdout.strip().splitlines()[-1]) if res.returncode == 0 else None
@@ -414,15 +423,29 @@ def write_markdown(out, path: Path):
         L += [f"## Per-step time, DeepXDE's Burgers configuration — {allocator}",
               "", "3×20 tanh, 2540 + 80 + 160 points (residual on all 2780), Adam lr 1e-3, float32; same points, "
               "same initial weights, same loss in every variant. "
-              f"{s['steps']} steps × {s['repeats']} interleaved repeats, median ms/step; ratio to the first row "
+              f"{s['steps']} steps × {s['repeats']} interleaved repeats (every variant once per repeat, back to "
+              "back); median ms/step; ratio to the first row within each repeat, median [quartiles] over repeats "
               "(target: pinnkit ≤ 0.67× DeepXDE).", "",
-              "| threads | variant | ms/step | ratio | load (1/5/15 min) |", "|---|---|---|---|---|"]
+              "| threads | variant | ms/step | ratio [quartiles] | load (1/5/15 min) |", "|---|---|---|---|---|"]
         for r in s["rows"]:
-            L.append(f"| {r['threads']} | {r['variant']} | {r['ms_per_step']:.2f} | {r['ratio']:.2f}× | {r['load']} |")
+            iqr = r.get("ratio_iqr")
+            spread = f" [{iqr[0]:.2f}, {iqr[1]:.2f}]" if iqr else ""
+            L.append(f"| {r['threads']} | {r['variant']} | {r['ms_per_step']:.2f} | {r['ratio']:.2f}×{spread} | "
+                     f"{r['load']} |")
         L += ["", "Initial loss of each variant (same weights and points, so equal to round-off):", ""]
         for thr, d in s["initial_loss"].items():
             L.append(f"- {thr} thread(s): " + ", ".join(f"{k}: {v:.7g}" for k, v in d.items()))
         L.append("")
+    if "step" in out or "step_default_allocator" in out:
+        L += ["Variants: `autograd` is pinnkit's default engine (reverse mode, first derivatives reused); "
+              "`taylor` propagates second-order jets in the forward pass with ordinary torch ops; "
+              "`taylor-fused` propagates the same jets in one autograd node with a hand-written reverse pass "
+              "(`pinnkit/problems/fused_jet.py`); `taylor-compiled` is `taylor` under `torch.compile` (compiled "
+              "during the warm-up, about 24 s cold); *fused Adam* is torch's single-kernel CPU Adam. "
+              "The allocator setting changes no result (same losses bit for bit) and applies to DeepXDE as "
+              "much as to pinnkit; the ratios with and without it agree within their scatter. On this VM the time of "
+              "one variant moves by up to ±30 % between repeats a few seconds apart; the quartiles show how "
+              "far a single comparison can be trusted.", ""]
     if "profile" in out:
         L += ["## Where a pinnkit step spends its time", "",
               "torch.profiler, self CPU time of aten operators per step (1 thread).", ""]
@@ -493,18 +516,20 @@ def write_markdown(out, path: Path):
         L += ["## Scaling (1 thread, ms/step, medians)", "", f"Load: {out['scaling']['load']}.", ""]
         rows = out["scaling"]["rows"]
         names = [k for k in rows[0] if k not in ("kind", "n", "width")]
-        L += ["| points | width | " + " | ".join(names) + " | taylor / autograd |",
+        L += ["| points | width | " + " | ".join(names) + " | taylor-fused / autograd |",
               "|---|---|" + "---|" * len(names) + "---|"]
         for r in rows:
-            ta = r.get("pinnkit, engine=taylor"), r.get("pinnkit, engine=autograd")
+            ta = r.get("pinnkit, engine=taylor-fused"), r.get("pinnkit, engine=autograd")
             L.append(f"| {r['n']} | {r['width']} | " + " | ".join(f"{r[k]:.2f}" for k in names)
-                     + f" | {ta[0] / ta[1]:.2f} |")
+                     + f" | {fmt(ta[0] / ta[1] if None not in ta else None)} |")
         L.append("")
     if "memory" in out:
         L += ["## Peak memory of 3 training steps (MiB of peak RSS above a warmed-up baseline, fresh process each)", "",
-              "| points | plain PyTorch | pinnkit autograd | pinnkit taylor |", "|---|---|---|---|"]
+              "| points | plain PyTorch | " + " | ".join(f"pinnkit {e}" for e in SCALING_ENGINES) + " |",
+              "|---|---|" + "---|" * len(SCALING_ENGINES)]
         for r in out["memory"]:
-            L.append(f"| {r['n']} | {fmt(r['plain'], '.0f')} | {fmt(r['autograd'], '.0f')} | {fmt(r['taylor'], '.0f')} |")
+            L.append(f"| {r['n']} | {fmt(r['plain'], '.0f')} | "
+                     + " | ".join(fmt(r.get(e), '.0f') for e in SCALING_ENGINES) + " |")
         L.append("")
     if "ensemble" in out and "rows" in out["ensemble"]:
         e = out["ensemble"]
@@ -536,8 +561,8 @@ def main(argv=None):
     ap.add_argument("--only", default="step,profile,ensemble,scaling,memory,accuracy")
     ap.add_argument("--quick", action="store_true", help="few steps and repeats (checks the script)")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--steps", type=int, default=200)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--repeats", type=int, default=21)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--dde-adam", type=int, default=15000)
@@ -559,11 +584,13 @@ def main(argv=None):
     args.widths = [20, 64, 128, 256]
     args.memory_points = [2540, 64000]
     args.members, args.ensemble_steps, args.ensemble_repeats, args.scaling_repeats = 8, 100, 3, 3
+    args.scaling_steps = 200
     args.ensemble_points = [2540, 256]
     if args.quick:
         args.steps, args.repeats, args.warmup = 10, 2, 2
         args.points, args.widths, args.memory_points = [250, 1000, 4000], [20, 64], [2540]
         args.ensemble_steps, args.ensemble_repeats, args.scaling_repeats = 5, 1, 1
+        args.scaling_steps = 10
         args.dde_adam, args.dde_lbfgs, args.pk_time_limit = 1000, 50, 20.0
     if args.allocator == "default":
         os.environ["PINNKIT_TUNE_MALLOC"] = "0"

@@ -44,14 +44,23 @@ def closed_form(net: nn.Sequential, activation: str, x: torch.Tensor) -> dict[st
 
 
 def derivatives(engine: str, model, x, specs=SPECS, pairs=((0, 0), (0, 1), (1, 1))):
-    eng = Taylor(pairs=pairs) if engine == "taylor" else get_engine(engine)
-    u = eng.wrap(model)(x)
+    if engine == "taylor":
+        eng = Taylor(pairs=pairs)
+    elif engine == "taylor-fused":
+        eng = Taylor(pairs=pairs, fused=True)
+    else:
+        eng = get_engine(engine)
+    wrapped = eng.wrap(model)
+    u = wrapped(x)
+    if engine == "taylor-fused":  # the first call is eager (pairs not yet confirmed); the second is fused
+        u = wrapped(x)
+        assert "FusedJet" in u.grad_fn.name()
     D = Derivatives(x, ("x", "t"))
     return u, {s: D(u, s) for s in specs}
 
 
 @pytest.mark.parametrize("activation", ["tanh", "gelu"])
-@pytest.mark.parametrize("engine", ["autograd", "taylor"])
+@pytest.mark.parametrize("engine", ["autograd", "taylor", "taylor-fused"])
 def test_engines_match_closed_form_of_one_hidden_layer(points64, activation, engine):
     net = one_layer(activation)
     _, got = derivatives(engine, net, points64)
@@ -140,7 +149,7 @@ def test_unsupported_models_and_inputs_run_unchanged(points64):
 
 
 def test_engine_registry_and_errors():
-    assert set(ENGINES) >= {"autograd", "taylor", "taylor-compiled"}
+    assert set(ENGINES) >= {"autograd", "taylor", "taylor-compiled", "taylor-fused"}
     assert get_engine("taylor-compiled").compiled
     assert isinstance(get_engine(None), (Autograd, Taylor))
     with pytest.raises(ValueError, match="unknown derivative engine"):
