@@ -84,8 +84,20 @@ def lbfgs(lr: float = 1.0, history_size: int = 50, tolerance_grad: float = 1e-7,
     The phase ends early when the gradient's largest entry is below ``tolerance_grad`` or
     the loss changes by less than ``tolerance_change`` in one step. The FP64 study
     (PAPERS.md §1.1) shows ``tolerance_change = 1e-7`` stopping float32 runs early.
+
+    One training step is ``iterations_per_step`` L-BFGS iterations (one
+    ``torch.optim.LBFGS.step`` call). Every call first evaluates the loss at the current
+    parameters, which the previous call's line search already did, so one iteration per
+    step costs an extra loss-and-gradient evaluation per iteration: on Burgers (4×32 with
+    the exact boundary transform, 8192 points, 2 threads) 2.08 evaluations per iteration
+    with 1, 1.18 with 10; 500 Adam steps and 1500 L-BFGS iterations took 100 s and 60 s
+    (pinnkit's recipe in ``benchmarks/run.py``). Larger values make callbacks, metrics and
+    the history coarser (they run once per step).
     """
     _positive("learning rate", lr)
+    for name, v in (("history_size", history_size), ("iterations_per_step", iterations_per_step)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"L-BFGS {name} must be a positive integer; got {v!r}")
     if line_search not in (None, "strong_wolfe"):
         raise ValueError(f"line_search must be None or 'strong_wolfe'; got {line_search!r}")
     make = lambda p: torch.optim.LBFGS(  # noqa: E731
@@ -93,7 +105,8 @@ def lbfgs(lr: float = 1.0, history_size: int = 50, tolerance_grad: float = 1e-7,
         tolerance_change=tolerance_change, line_search_fn=line_search)
     return OptimizerSpec("lbfgs", make, uses_closure=True, tolerance_change=tolerance_change,
                          options=dict(lr=lr, history_size=history_size, tolerance_grad=tolerance_grad,
-                                      tolerance_change=tolerance_change, line_search=line_search))
+                                      tolerance_change=tolerance_change, line_search=line_search,
+                                      iterations_per_step=iterations_per_step))
 
 
 Plan = list[tuple[OptimizerSpec, int]]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from pinnkit import zoo
 from pinnkit.models import build_model
 from pinnkit.optim import OptimizerSpec, adam, adam_then_lbfgs, lbfgs
 from pinnkit.sampling import Sobol
@@ -354,3 +355,33 @@ def test_fused_adam_follows_the_default_adam(small_oscillator, dtype):
     np.testing.assert_allclose(wb.numpy(), wa.numpy(), rtol=tol, atol=tol)
     with pytest.raises(ValueError, match="fused must be True or False"):
         adam(1e-3, fused=1)
+
+
+def test_lbfgs_iterations_per_step_saves_the_repeated_evaluation():
+    """torch's L-BFGS evaluates the loss at the start of every step() call: with k
+    iterations per call that repeated evaluation is paid once per k iterations."""
+    problem = zoo.get("poisson1d")
+    counts = {}
+    for k in (1, 10):
+        model = build_model(problem, width=10, depth=2, seed=0)
+        evals = [0]
+
+        class Count(torch.nn.Module):  # counts the forward passes on the residual points
+            def __init__(self, m):
+                super().__init__()
+                self.m = m
+                self.in_dim, self.out_dim = m.in_dim, m.out_dim
+
+            def forward(self, x):
+                if x.requires_grad:
+                    evals[0] += 1
+                return self.m(x)
+
+        h = train(problem, Count(model), sampler=Sobol(64), optimizer=lbfgs(iterations_per_step=k,
+                  tolerance_change=0.0, tolerance_grad=0.0), steps=40 // k, metrics=None, progress=False,
+                  condition_points=8)
+        assert h.meta["plan"][0][2]["iterations_per_step"] == k
+        counts[k] = evals[0] / 40
+    assert counts[1] > 1.7 and counts[10] < 0.7 * counts[1], counts
+    with pytest.raises(ValueError, match="iterations_per_step"):
+        lbfgs(iterations_per_step=0)
