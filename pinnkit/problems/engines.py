@@ -364,9 +364,9 @@ ENGINES: dict[str, Callable[[], Engine]] = {
 
 #: the engine ``train`` uses unless told otherwise (chosen by benchmarks/run.py's measurements:
 #: ``taylor-fused`` is faster on DeepXDE's Burgers step, 0.80× against 0.92× of DeepXDE's time
-#: at one thread, but 1.15-1.25× slower than ``autograd`` on the wave and Allen-Cahn problems,
-#: whose derivative conditions call the engine again on small point sets; ``taylor-compiled``
-#: costs about 24 s of compilation per process)
+#: at one thread, but 1.15-1.25× slower than ``autograd`` on the wave and Allen-Cahn problems
+#: (not profiled; both also have derivative conditions, which run the engine on small point
+#: sets); ``taylor-compiled`` costs about 24 s of compilation per process)
 DEFAULT_ENGINE = "autograd"
 
 
