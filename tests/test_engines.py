@@ -156,19 +156,21 @@ def test_engine_registry_and_errors():
         get_engine("symbolic")
 
 
-@pytest.mark.parametrize("problem_name", ["burgers", "heat"])
+@pytest.mark.parametrize("problem_name", ["burgers", "heat", "poisson2d"])
 def test_training_is_the_same_with_every_engine(problem_name):
-    """20 Adam steps in float64: per-step losses agree to round-off between engines."""
+    """20 Adam steps in float64: per-step losses agree to round-off between engines
+    (``taylor-fused`` runs its hand-written reverse pass from the second step on)."""
     problem = zoo.get(problem_name)
     losses = {}
-    for engine in ("autograd", "taylor"):
+    for engine in ("autograd", "taylor", "taylor-fused"):
         model = build_model(problem, width=12, depth=3, seed=0)
         h = train(problem, model, sampler=Sobol(64), optimizer=adam(1e-2), steps=20, condition_points=16,
                   dtype="float64", progress=False, metrics=None, engine=engine)
         losses[engine] = h["loss"]
     assert len(losses["autograd"]) == 20
     assert abs(losses["autograd"][-1] - losses["autograd"][0]) > 1e-3  # it trained
-    assert max(abs(a - b) for a, b in zip(losses["autograd"], losses["taylor"])) < 1e-10
+    for engine in ("taylor", "taylor-fused"):
+        assert max(abs(a - b) for a, b in zip(losses["autograd"], losses[engine])) < 1e-10, engine
 
 
 @pytest.mark.slow
