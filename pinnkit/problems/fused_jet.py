@@ -123,13 +123,9 @@ def _act_backward(kind, G, z0, D, S, s, pairs):
         t2 = gS[p] * s2
         gDz[i].addcmul_(t2, D[j])
         gDz[j].addcmul_(t2, D[i])
-    if const:
+    if const:  # the first nonlinearity: no second-derivative input to propagate to
         return g0, gDz.sum(1, keepdim=True)
-    if P:
-        if S is None:
-            out[1 + d:].zero_()
-        else:
-            torch.mul(gS, s1, out=out[1 + d:])
+    torch.mul(gS, s1, out=out[1 + d:])  # S is given whenever D is pointwise
     return out
 
 
