@@ -454,7 +454,7 @@ def write_markdown(out, path: Path):
         L += ["Variants: `autograd` is pinnkit's default engine (reverse mode, first derivatives reused); "
               "`taylor` propagates second-order jets in the forward pass with ordinary torch ops; "
               "`taylor-fused` propagates the same jets in one autograd node with a hand-written reverse pass "
-              "(`pinnkit/problems/fused_jet.py`); `taylor-compiled` is `taylor` under `torch.compile` (compiled "
+              "(`pinnkit/models/fused_jet.py`); `taylor-compiled` is `taylor` under `torch.compile` (compiled "
               "during the warm-up, about 24 s cold); *fused Adam* is torch's single-kernel CPU Adam. "
               "The allocator setting changes no result (same losses bit for bit) and applies to DeepXDE as "
               "much as to pinnkit; the ratios with and without it agree within their scatter. On this VM the time of "

@@ -10,7 +10,7 @@ import json
 import sys
 
 from .problems import zoo
-from .problems.engines import DEFAULT_ENGINE, ENGINES
+from .models.engines import DEFAULT_ENGINE, ENGINES
 from .recipes import COMBINE_CHOICES, RunConfig, load_run, run
 
 

@@ -65,7 +65,7 @@ class RunConfig:
     dtype: str = "float32"
     threads: int | None = None
     eval_every: int = 100
-    #: derivative engine (``pinnkit.problems.engines.ENGINES``); ``None`` is the default one
+    #: derivative engine (``pinnkit.models.engines.ENGINES``); ``None`` is the default one
     engine: str | None = None
     #: gradient combination (``COMBINE_CHOICES``): ``"pcgrad"``, ``"config"``, ``"mconfig"``
     #: (momentum ConFIG; the paper pairs it with ``optimizer="sgd"``) or ``"none"``

@@ -13,7 +13,8 @@ from pinnkit.models import MLP, build_model
 from pinnkit.optim import adam
 from pinnkit.problems import Derivatives
 from pinnkit.problems.derivatives import gradient, laplacian, partial
-from pinnkit.problems.engines import ENGINES, Autograd, Taylor, get_engine, jet_of, taylor_stages
+from pinnkit.models.engines import ENGINES, Autograd, Taylor, get_engine, taylor_stages
+from pinnkit.problems.jets import jet_of
 from pinnkit.sampling import Sobol
 from pinnkit.training import train
 

@@ -12,8 +12,10 @@ from torch import nn
 
 from pinnkit.models import MLP, FourierFeatures
 from pinnkit.problems import Derivatives
-from pinnkit.problems.engines import Taylor, get_engine, jet_of, propagate_jet, taylor_stages
-from pinnkit.problems.fused_jet import activation_jet3, fused_propagate_jet
+from pinnkit.models.engines import Taylor, get_engine, taylor_stages
+from pinnkit.models.jet_rules import propagate_jet
+from pinnkit.problems.jets import jet_of
+from pinnkit.models.fused_jet import activation_jet3, fused_propagate_jet
 
 PAIRS = [(), ((0, 0),), ((0, 0), (0, 1), (1, 1)), ((1, 1), (0, 1))]
 

@@ -1,7 +1,8 @@
 """The one-way data flow of DESIGN.md §3, checked on the source.
 
-problems < sampling < models < losses < balancing < optim < training < diagnostics:
-a module imports pinnkit modules of its own layer or layers to its LEFT only. Edge modules
+problems < sampling < models < losses < (balancing, combining, optim) < training < diagnostics:
+a module imports pinnkit modules of its own layer or layers to its LEFT only, and no chain of
+imports inside pinnkit leads back to where it started (no import loop). Edge modules
 (the package ``__init__``, ``recipes``, ``__main__``, ``report``, ``sweep``) may import
 anything in pinnkit. ``pinnkit`` never imports the widget layer or UI libraries, and
 matplotlib only in ``diagnostics``.
@@ -18,19 +19,18 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pinnkit"
 
-ORDER = ["problems", "sampling", "models", "losses", "balancing", "optim", "training", "diagnostics"]
+ORDER = ["problems", "sampling", "models", "losses", "gradient step", "training", "diagnostics"]
 
 #: top-level module or subpackage of pinnkit -> its layer (a name of ORDER)
 LAYERS = {
-    "problems": "problems",        # domains, conditions, derivatives, zoo, derivative engines (problems/engines.py)
-    "engines": "problems",         # the derivative engine, should it move to the top level
+    "problems": "problems",        # problem data: domains, conditions, derivatives, the jet protocol, the zoo
     "runtime": "problems",         # process-level settings (the C allocator); imports nothing from pinnkit
     "sampling": "sampling",
-    "models": "models",
+    "models": "models",            # networks, derivative engines, Taylor rules, batched ensembles
     "losses": "losses",
-    "balancing": "balancing",
-    "combining": "balancing",      # per-term gradient combination sits beside loss balancing
-    "optim": "optim",
+    "balancing": "gradient step",  # loss weights,
+    "combining": "gradient step",  # per-term gradient combination,
+    "optim": "gradient step",      # and the optimizers: three peers of one gradient step
     "training": "training",
     "strategies": "training",
     "ensembles": "training",
@@ -185,3 +185,65 @@ def test_checker_catches(tmp_path, rel, source, expect):
 ])
 def test_checker_accepts(tmp_path, rel, source):
     assert _check(tmp_path, rel, source) == []
+
+
+# -- no import loops ---------------------------------------------------------------------
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """module -> the pinnkit modules it imports (a package's ``__init__`` for a name that is
+    not a module of its own), over every file of the package."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        module = module_name(path, package)
+        targets = set()
+        for name, _ in imports(path.read_text(), module, path.name == "__init__.py"):
+            if name.split(".")[0] != "pinnkit":
+                continue
+            parts = name.split(".")
+            while len(parts) > 1 and not _is_module(".".join(parts), package):
+                parts = parts[:-1]
+            target = ".".join(parts)
+            if target != module:
+                targets.add(target)
+        graph[module] = targets
+    return graph
+
+
+def find_loop(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import loop ``[a, b, ..., a]`` if there is any, else ``None``. A package's
+    ``__init__`` importing its own submodules is not a loop by itself: edges from a package
+    to a module inside it are skipped (re-exports), edges into a package are kept."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(m):
+        state[m] = 1
+        stack.append(m)
+        for t in sorted(graph.get(m, ())):
+            if t.startswith(m + "."):
+                continue
+            if state.get(t) == 1:
+                return stack[stack.index(t):] + [t]
+            if t not in state:
+                found = visit(t)
+                if found:
+                    return found
+        stack.pop()
+        state[m] = 2
+        return None
+
+    for m in sorted(graph):
+        if m not in state:
+            found = visit(m)
+            if found:
+                return found
+    return None
+
+
+def test_no_import_loop():
+    loop = find_loop(import_graph())
+    assert loop is None, "import loop: " + " -> ".join(loop)
+
+
+def test_loop_finder_can_fail():
+    assert find_loop({"pinnkit.a": {"pinnkit.b"}, "pinnkit.b": {"pinnkit.a"}}) == ["pinnkit.a", "pinnkit.b", "pinnkit.a"]
+    assert find_loop({"pinnkit.a": {"pinnkit.b"}, "pinnkit.b": set()}) is None

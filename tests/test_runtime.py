@@ -14,8 +14,8 @@ SCRIPT = textwrap.dedent("""
     import resource, torch
     from pinnkit import runtime
     from pinnkit.models import MLP
-    from pinnkit.problems.engines import taylor_stages
-    from pinnkit.problems.fused_jet import fused_propagate_jet
+    from pinnkit.models.engines import taylor_stages
+    from pinnkit.models.fused_jet import fused_propagate_jet
     runtime.tune_allocator()  # what train() does first (a no-op with PINNKIT_TUNE_MALLOC=0)
     torch.set_num_threads(1)
     torch.manual_seed(0)

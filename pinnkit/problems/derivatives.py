@@ -3,14 +3,12 @@
 Shapes: ``x`` is ``(N, d)`` with ``requires_grad``; ``u`` is ``(N, 1)`` (one output
 column) computed from ``x``. Every derivative returned is ``(N, 1)``.
 
-By default derivatives are taken in reverse mode with ``create_graph=True`` so that they
-can be differentiated again (for higher orders and for the training gradient). First
-derivatives are computed once for all coordinates with a single ``autograd.grad`` call
-and reused by every higher derivative that starts from them.
-
-When ``u`` carries a jet computed in the forward pass for this very ``x`` (the
-``"taylor"`` engines of :mod:`pinnkit.problems.engines`), first and second derivatives
-are read from the jet instead; everything else still goes through reverse mode.
+Derivatives are taken in reverse mode with ``create_graph=True`` so that they can be
+differentiated again (for higher orders and for the training gradient). First derivatives
+are computed once for all coordinates with a single ``autograd.grad`` call and reused by
+every higher derivative that starts from them. A model run by a Taylor engine
+(:mod:`pinnkit.models.engines`) may carry its first and second derivatives with its
+output; they are read from there first (:mod:`.jets`).
 """
 from __future__ import annotations
 
@@ -18,7 +16,7 @@ from typing import Sequence
 
 import torch
 
-from .engines import jet_of, note_fallback
+from .jets import derivative_from_jet, jet_of, note_reverse_mode
 
 __all__ = ["gradient", "partial", "laplacian", "Derivatives"]
 
@@ -34,20 +32,7 @@ def _check(u: torch.Tensor, x: torch.Tensor) -> None:
         raise ValueError("x must have requires_grad=True to take derivatives with respect to it")
 
 
-def gradient(u: torch.Tensor, x: torch.Tensor, *, constant_ok: bool = False, _note: bool = True) -> torch.Tensor:
-    """All first partial derivatives: ``u: (N, 1)``, ``x: (N, d)`` -> ``(N, d)``.
-
-    A ``u`` that does not depend on ``x`` is an error (a detached ``x`` or
-    ``torch.no_grad()`` upstream), unless ``constant_ok``: then its derivative is zero.
-    Higher derivatives pass ``constant_ok=True`` since e.g. ``u_xx`` of a linear ``u``
-    is a constant that autograd no longer connects to ``x``.
-    """
-    _check(u, x)
-    jet = jet_of(u, x)
-    if jet is not None:
-        return jet.gradient()
-    if _note:
-        note_fallback(x)
+def _reverse_gradient(u: torch.Tensor, x: torch.Tensor, constant_ok: bool) -> torch.Tensor:
     if not u.requires_grad:
         if constant_ok and torch.is_grad_enabled():
             return torch.zeros_like(x)
@@ -59,6 +44,22 @@ def gradient(u: torch.Tensor, x: torch.Tensor, *, constant_ok: bool = False, _no
             return torch.zeros_like(x)
         raise ValueError("u does not depend on x: was it computed from a detached copy of x?")
     return g
+
+
+def gradient(u: torch.Tensor, x: torch.Tensor, *, constant_ok: bool = False) -> torch.Tensor:
+    """All first partial derivatives: ``u: (N, 1)``, ``x: (N, d)`` -> ``(N, d)``.
+
+    A ``u`` that does not depend on ``x`` is an error (a detached ``x`` or
+    ``torch.no_grad()`` upstream), unless ``constant_ok``: then its derivative is zero.
+    Higher derivatives pass ``constant_ok=True`` since e.g. ``u_xx`` of a linear ``u``
+    is a constant that autograd no longer connects to ``x``.
+    """
+    _check(u, x)
+    jet = jet_of(u, x)
+    if jet is not None:
+        return jet.gradient()
+    note_reverse_mode(x)
+    return _reverse_gradient(u, x, constant_ok)
 
 
 def _check_axis(a: int, x: torch.Tensor) -> None:
@@ -120,25 +121,19 @@ class Derivatives:
             raise ValueError(f"a derivative spec is a string of coordinate names such as 'xx'; got {spec!r}")
         if spec == "":
             return u
-        for name in spec:
-            self._axis(name)
+        axes = tuple(self._axis(name) for name in spec)
         self._seen.setdefault(id(u), u)
         key = (id(u), spec)
         if key in self._cache:
             return self._cache[key]
-        jet = jet_of(u, self.x)
-        if jet is not None and len(spec) <= 2:
-            out = jet.get(tuple(self._axis(c) for c in spec))
-            if out is not None:
-                self._cache[key] = out
-                return out
-        elif jet is None or len(spec) > 2:
-            note_fallback(self.x)  # reverse mode through a jet: see TaylorModel
-        base = self(u, spec[:-1])
-        gkey = (id(u), spec[:-1])
-        if gkey not in self._grads:
-            self._grads[gkey] = gradient(base, self.x, constant_ok=len(spec) > 1, _note=False)
-        out = self._grads[gkey][:, self._axis(spec[-1]) : self._axis(spec[-1]) + 1]
+        out = derivative_from_jet(u, self.x, axes)
+        if out is None:  # reverse mode: differentiate the derivative one order lower
+            base = self(u, spec[:-1])
+            gkey = (id(u), spec[:-1])
+            if gkey not in self._grads:
+                _check(base, self.x)
+                self._grads[gkey] = _reverse_gradient(base, self.x, constant_ok=len(spec) > 1)
+            out = self._grads[gkey][:, axes[-1] : axes[-1] + 1]
         self._cache[key] = out
         return out
 

@@ -33,10 +33,10 @@ from torch import nn
 
 from ..balancing import Balancer, Static
 from ..losses import ResidualLoss, mean_square
-from ..models import MLP, HardConstraint
+from ..models import MLP, BatchedMLP, HardConstraint, ensemble_models
 from ..optim import OptimizerSpec, as_plan
 from ..problems.conditions import Data
-from ..problems.engines import Engine, get_engine
+from ..models.engines import Engine, get_engine
 from ..runtime import tune_allocator
 from ..problems.problem import Problem
 from ..sampling import Sampler, Uniform
@@ -45,85 +45,6 @@ from .history import History
 from .loop import _condition_points, _count
 
 __all__ = ["BatchedMLP", "train_ensemble", "ensemble_models"]
-
-
-class BatchedMLP(nn.Module):
-    """``M`` :class:`~pinnkit.models.MLP` s of one architecture evaluated as one module.
-
-    ``forward(x)`` takes ``x: (M N, d)`` (member ``m`` owns rows ``m N … (m+1) N − 1``)
-    and returns ``(M N, out)``: per layer ``h ← σ(h Wᵀ + b)`` as ``torch.baddbmm`` on
-    ``(M, N, ·)``. Input scaling and Fourier features are batched the same way.
-    """
-
-    def __init__(self, members: Sequence[nn.Module]):
-        super().__init__()
-        if len(members) < 1:
-            raise ValueError("an ensemble needs at least one member")
-        for m in members:
-            if not isinstance(m, MLP):
-                raise ValueError(f"ensemble members must be pinnkit MLPs; got {type(m).__name__}")
-        first = members[0]
-        sig = self._signature(first)
-        for m in members[1:]:
-            if self._signature(m) != sig:
-                raise ValueError("ensemble members must share one architecture (sizes, activation, embedding)")
-        self.size = len(members)
-        self.in_dim, self.out_dim, self.activation = first.in_dim, first.out_dim, first.activation
-        linears = [[l for l in m.net if isinstance(l, nn.Linear)] for m in members]
-        self.weights = nn.ParameterList(
-            [nn.Parameter(torch.stack([ls[k].weight.detach() for ls in linears]).clone()) for k in range(len(linears[0]))])
-        self.biases = nn.ParameterList(
-            [nn.Parameter(torch.stack([ls[k].bias.detach() for ls in linears]).clone()) for k in range(len(linears[0]))])
-        if first.shift is not None:
-            self.register_buffer("shift", torch.stack([m.shift for m in members])[:, None, :].clone())
-            self.register_buffer("scale", torch.stack([m.scale for m in members])[:, None, :].clone())
-        else:
-            self.shift = self.scale = None
-        if first.embedding is not None:
-            self.register_buffer("B", torch.stack([m.embedding.B for m in members]).clone())  # (M, m, d)
-        else:
-            self.B = None
-        self.act = type(first.net[1])() if len(first.net) > 1 else nn.Identity()
-
-    @staticmethod
-    def _signature(m: MLP):
-        emb = m.embedding
-        if emb is not None and type(emb).__name__ != "FourierFeatures":
-            raise ValueError(f"ensembles support Fourier-feature embeddings only; got {type(emb).__name__}")
-        return (m.in_dim, m.out_dim, m.activation, m.shift is None, None if emb is None else tuple(emb.B.shape),
-                tuple(tuple(l.weight.shape) for l in m.net if isinstance(l, nn.Linear)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        M = self.size
-        if x.ndim != 2 or x.shape[1] != self.in_dim or x.shape[0] % M:
-            raise ValueError(f"BatchedMLP of {M} members expects (M*N, {self.in_dim}) input; got {tuple(x.shape)}")
-        h = x.reshape(M, x.shape[0] // M, self.in_dim)
-        if self.shift is not None:
-            h = (h - self.shift) * self.scale
-        if self.B is not None:
-            z = 2 * math.pi * torch.bmm(h, self.B.transpose(1, 2))
-            h = torch.cat([torch.cos(z), torch.sin(z)], dim=2)
-        last = len(self.weights) - 1
-        for k, (W, b) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(b[:, None, :], h, W.transpose(1, 2))
-            if k < last:
-                h = self.act(h)
-        return h.reshape(x.shape[0], self.out_dim)
-
-    @torch.no_grad()
-    def write_back(self, members: Sequence[MLP]) -> None:
-        """Copy member ``m``'s trained weights into ``members[m]``."""
-        for m, model in enumerate(members):
-            for lin, W, b in zip([l for l in model.net if isinstance(l, nn.Linear)], self.weights, self.biases):
-                lin.weight.copy_(W[m])
-                lin.bias.copy_(b[m])
-
-
-def ensemble_models(problem: Problem, seeds: Sequence[int], **build_options) -> list[nn.Module]:
-    """``[build_model(problem, seed=s, **build_options) for s in seeds]`` — a convenience."""
-    from ..models import build_model
-
-    return [build_model(problem, seed=int(s), **build_options) for s in seeds]
 
 
 def _member_values(problems: Sequence[Problem]) -> dict[str, list[float]]:

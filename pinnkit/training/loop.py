@@ -14,7 +14,7 @@ from torch import nn
 from ..balancing import Balancer, Context, Static
 from ..losses import ResidualLoss, loss_terms, mean_square, pointwise_residual, term_residuals
 from ..optim import OptimizerSpec, as_plan
-from ..problems.engines import Engine, get_engine
+from ..models.engines import Engine, get_engine
 from ..runtime import tune_allocator
 from ..problems.problem import Problem
 from ..sampling import Sampler, Uniform
@@ -107,9 +107,9 @@ def train(
     - ``on_divergence``: ``"stop"`` keeps the last parameters with a finite loss, records
       ``status="diverged"`` and warns; ``"raise"`` does the same then raises
       :class:`Divergence`.
-    - ``engine``: how input derivatives are computed (:mod:`pinnkit.problems.engines`:
+    - ``engine``: how input derivatives are computed (:mod:`pinnkit.models.engines`:
       ``"autograd"``, ``"taylor"``, ``"taylor-compiled"`` or an :class:`Engine`); default
-      :data:`~pinnkit.problems.engines.DEFAULT_ENGINE`. Engines agree to round-off.
+      :data:`~pinnkit.models.engines.DEFAULT_ENGINE`. Engines agree to round-off.
 
     The model is trained in place (converted to ``dtype``). The first call in a process
     tunes the C allocator for repeated same-size steps (:func:`pinnkit.runtime.tune_allocator`;

@@ -1,6 +1,6 @@
 """Second-order jets of an MLP with a hand-written reverse pass (the ``"taylor-fused"`` engine).
 
-The same forward propagation as :func:`pinnkit.problems.engines.propagate_jet`
+The same forward propagation as :func:`pinnkit.models.jet_rules.propagate_jet`
 (Griewank & Walther, *Evaluating Derivatives*, 2nd ed., SIAM 2008, ch. 13), written as one
 :class:`torch.autograd.Function` whose backward is derived by hand instead of being
 recorded op by op. At width 20 a PINN step is bound by the number of tensor operations,
@@ -33,7 +33,7 @@ from typing import Sequence
 
 import torch
 
-from .engines import activation_derivatives, propagate_jet
+from .jet_rules import activation_derivatives, propagate_jet
 
 __all__ = ["fused_propagate_jet", "activation_jet3"]
 
@@ -48,7 +48,7 @@ def _act_values(kind, z, out=None):
     """(σ, σ', σ''); σ is written into ``out`` when given. tanh is evaluated in place as
     ``2 sigmoid(2z) - 1`` (within 2e-7 of ``torch.tanh`` in float32, 4e-16 in float64),
     several times faster than ``torch.tanh`` on CPU; other activations use the eager
-    engine's :func:`~pinnkit.problems.engines.activation_derivatives`."""
+    engine's :func:`~pinnkit.models.jet_rules.activation_derivatives`."""
     if kind == "tanh":
         y = torch.sigmoid(2 * z, out=out)
         y.mul_(2).sub_(1)
@@ -267,7 +267,7 @@ def _recorded_backward(ctx, g_value, g_first, g_second):
 
 
 def fused_propagate_jet(stages: list, x: torch.Tensor, pairs: Sequence[tuple[int, int]]):
-    """:func:`~pinnkit.problems.engines.propagate_jet` with the hand-written reverse pass:
+    """:func:`~pinnkit.models.jet_rules.propagate_jet` with the hand-written reverse pass:
     ``x: (N, d)`` -> ``value (N, out)``, ``first (d, N, out)``, ``second (P, N, out)``."""
     plan, tensors = [], []
     for stage in stages:

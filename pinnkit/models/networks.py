@@ -17,12 +17,18 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .problems.problem import Problem
+from .jet_rules import sequential_stages
+
+from ..problems.problem import Problem
 
 __all__ = ["MLP", "ModifiedMLP", "FourierFeatures", "HardConstraint", "Sine", "ACTIVATIONS", "build_model"]
 
 
 class Sine(nn.Module):
+    """``sin(x)``, elementwise."""
+
+    jet_kind = "sin"  # its Taylor rule (pinnkit.models.jet_rules)
+
     def forward(self, x):
         return torch.sin(x)
 
@@ -50,6 +56,12 @@ class FourierFeatures(nn.Module):
         _check_input(x, self.in_dim, "FourierFeatures")
         z = 2 * math.pi * x @ self.B.T
         return torch.cat([torch.cos(z), torch.sin(z)], dim=1)
+
+    def taylor_stages(self) -> list:
+        """``[cos 2πBx, sin 2πBx] = sin([2πBx + π/2, 2πBx])``: one linear stage and a sine."""
+        B = 2 * math.pi * self.B
+        bias = torch.cat([torch.full((B.shape[0],), math.pi / 2, dtype=B.dtype), torch.zeros(B.shape[0], dtype=B.dtype)])
+        return [("linear", torch.cat([B, B]), bias), ("act", "sin")]
 
 
 class MLP(nn.Module):
@@ -103,6 +115,22 @@ class MLP(nn.Module):
         if self.embedding is not None:
             x = self.embedding(x)
         return self.net(x)
+
+    def taylor_stages(self) -> list | None:
+        """This network as Taylor stages (:mod:`pinnkit.models.jet_rules`), mirroring
+        :meth:`forward`: input scaling, the embedding's own stages, then the layers;
+        ``None`` when the embedding describes none."""
+        stages: list = []
+        if self.shift is not None:
+            stages.append(("affine", self.shift, self.scale))
+        if self.embedding is not None:
+            describe = getattr(self.embedding, "taylor_stages", None)
+            own = describe() if callable(describe) else None
+            if own is None:
+                return None
+            stages += own
+        rest = sequential_stages(self.net)
+        return None if rest is None else stages + rest
 
 
 class ModifiedMLP(nn.Module):
