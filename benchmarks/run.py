@@ -20,6 +20,7 @@ DeepXDE is an optional extra: ``pip install -e '.[bench]'`` and ``DDE_BACKEND=py
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -250,23 +251,18 @@ def section_accuracy(args, out):
 
 
 #: L-BFGS iterations per training step in pinnkit's recipe (see pinnkit.optim.lbfgs)
-LBFGS_ITERATIONS_PER_STEP = 10
+LBFGS_ITERATIONS_PER_STEP = 1
 
 
 def pinnkit_recipe(problem, time_limit=180.0, target=1e-3, dtype="float32", seed=0):
     """pinnkit's Burgers recipe: exact initial/boundary conditions (hard constraint),
     4×32 tanh, 8192 Sobol' points, 500 Adam steps (lr 1e-3) then L-BFGS (strong Wolfe, no
-    tolerance stop) in calls of 10 iterations, float32; stops at ``target`` or after
-    ``time_limit`` seconds. Measured on this problem (2 threads, seeds 0-2):
-
-    - float32 reaches 1.2e-2 in about the same number of iterations as float64 at about half
-      the time per iteration (step 1200 vs 1275).
-    - ``torch.optim.LBFGS`` evaluates the loss at the start of every ``step()`` call, which
-      the previous call's line search had already done: with one iteration per call that
-      was 2.08 evaluations per iteration, with ten 1.18 (500 Adam steps and 1500 L-BFGS
-      iterations: 100 s against 60 s).
-    - With 4096 points float32 L-BFGS stalls at rel. L2 1.33e-3 for seed 1 (also after
-      continuing in float64); 8192 points lower that floor.
+    tolerance stop), one iteration per training step (about one evaluation per iteration:
+    see ``section_lbfgs``), float32; stops at ``target`` or after ``time_limit`` seconds.
+    Measured on this problem (2 threads, seeds 0-2): float32 reaches 1.2e-2 in about the
+    same number of iterations as float64 at about half the time per iteration (step 1200
+    vs 1275); with 4096 points float32 L-BFGS stalls at rel. L2 1.33e-3 for seed 1 (also
+    after continuing in float64); 8192 points lower that floor.
     """
     from pinnkit.models import build_model
     from pinnkit.optim import adam, lbfgs
@@ -289,6 +285,68 @@ def pinnkit_recipe(problem, time_limit=180.0, target=1e-3, dtype="float32", seed
               dtype=recipe["dtype"], eval_every=max(1, recipe["eval_every"] // k), progress=False, seed=seed,
               callbacks=[EarlyStop(target), TimeLimit()])
     return h, recipe
+
+
+# -- L-BFGS at its real cost --------------------------------------------------------------------
+
+def section_lbfgs(args, out):
+    """pinnkit's L-BFGS phase (one iteration per training step, with a history row and the
+    callbacks after each) against one ``torch.optim.LBFGS(max_iter=n).step(closure)`` call on
+    the same loss: time and loss evaluations per iteration, and whether the iterates agree."""
+    from pinnkit import zoo
+    from pinnkit.losses import loss_terms
+    from pinnkit.models import build_model
+    from pinnkit.optim import lbfgs
+    from pinnkit.sampling import Sobol
+    from pinnkit.training import Callback, train
+
+    torch.set_num_threads(1)
+    iterations = args.lbfgs_iterations
+    rows = []
+    for name, options, width, depth, points in (("burgers", {}, 20, 4, 2000), ("convection", {"beta": 30.0}, 50, 4, 1000)):
+        problem = zoo.get(name, **options)
+        for repeat in [None] + list(range(args.lbfgs_repeats)):  # None: an untimed warm-up pair
+            start = {}
+
+            class Capture(Callback):
+                def on_train_begin(self, state):
+                    start["points"] = {k: v.clone() for k, v in state.points.items()}
+                    start["model"] = copy.deepcopy(state.model)
+
+            seed = 0 if repeat is None else repeat
+            model = build_model(problem, width=width, depth=depth, seed=seed, scale_inputs=False)
+            t = time.perf_counter()
+            h = train(problem, model, sampler=Sobol(points), optimizer=[(lbfgs(tolerance_change=0.0,
+                      tolerance_grad=0.0), iterations if repeat is not None else 5)], condition_points=200,
+                      metrics=None, progress=False, seed=seed, callbacks=[Capture()])
+            pk = time.perf_counter() - t
+            phase = h.meta["lbfgs"][0]
+            ref = start["model"]
+            opt = torch.optim.LBFGS(ref.parameters(), max_iter=phase["iterations"], max_eval=10**12, history_size=50,
+                                    tolerance_grad=0.0, tolerance_change=0.0, line_search_fn="strong_wolfe")
+            evals = [0]
+
+            def closure():
+                opt.zero_grad()
+                loss = sum(loss_terms(problem, ref, start["points"], problem.values).values())
+                loss.backward()
+                evals[0] += 1
+                return loss
+
+            t = time.perf_counter()
+            opt.step(closure)
+            one = time.perf_counter() - t
+            same = all(torch.equal(a, b) for a, b in zip(model.parameters(), ref.parameters()))
+            if repeat is None:
+                continue
+            rows.append({"problem": name, "repeat": repeat, "iterations": phase["iterations"],
+                         "pinnkit_evals_per_iteration": phase["evaluations"] / phase["iterations"],
+                         "torch_evals_per_iteration": evals[0] / phase["iterations"], "pinnkit_s": pk, "torch_s": one,
+                         "ratio": pk / one, "same_iterates": same})
+            print(f"[lbfgs] {name} #{repeat}: pinnkit {pk:.1f} s, one call {one:.1f} s ({pk / one:.2f}x), "
+                  f"evals/iteration {phase['evaluations'] / phase['iterations']:.2f} vs "
+                  f"{evals[0] / phase['iterations']:.2f}, same iterates: {same}", flush=True)
+    out["lbfgs"] = {"rows": rows, "iterations": iterations, "load": load()}
 
 
 # -- scaling, memory, ensembles ---------------------------------------------------------------
@@ -520,13 +578,25 @@ def write_markdown(out, path: Path):
                          f"{fmt(q['final_time'], '.1f')} s | — |")
         k = r.get("lbfgs_iterations_per_step", 1)
         L += ["", f"The recipe (seed {r.get('seed', 0)}) ran {fmt(p.get('final_step'), 'd')} steps ({r['adam']} Adam, the rest "
-              f"L-BFGS calls of {k} iteration(s); an iteration took 1.18 loss-and-gradient evaluations on "
-              f"{r['points']} points with 10 per call and 2.08 with one, see `pinnkit.optim.lbfgs`). float32 and "
+              f"L-BFGS, {k} iteration(s) per step on {r['points']} points; evaluations per iteration: see the "
+              "L-BFGS section). float32 and "
               "float64 need about the same number of iterations to reach DeepXDE's accuracy "
               + ", ".join(f"(step {q.get('step_to_target')} in {q['recipe']['dtype']})" for k, q in a.items()
                           if (k == "pinnkit" or (k.startswith("pinnkit_") and k != "pinnkit_seeds"))
                           and q.get("step_to_target"))
               + "; float32 runs each one in about half the time on this CPU, which is why it is the recipe."]
+        L.append("")
+    if "lbfgs" in out:
+        q = out["lbfgs"]
+        L += ["## L-BFGS: pinnkit's phase against one `torch.optim.LBFGS.step` call (1 thread)", "",
+              f"Up to {q['iterations']} iterations, no tolerance stop, strong Wolfe, history 50; pinnkit runs one "
+              "iteration per training step (a history row and the callbacks after each). Load: "
+              f"{q['load']}.", "",
+              "| problem | run | iterations | evaluations / iteration: pinnkit | one call | time: pinnkit / one call "
+              "| same iterates |", "|---|---|---|---|---|---|---|"]
+        for r in q["rows"]:
+            L.append(f"| {r['problem']} | {r['repeat']} | {r['iterations']} | {r['pinnkit_evals_per_iteration']:.3f} | "
+                     f"{r['torch_evals_per_iteration']:.3f} | {r['ratio']:.2f} | {'yes' if r['same_iterates'] else 'no'} |")
         L.append("")
     if "scaling" in out:
         L += ["## Scaling (1 thread, ms/step, medians)", "", f"Load: {out['scaling']['load']}.", ""]
@@ -574,7 +644,7 @@ def write_markdown(out, path: Path):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="step,profile,ensemble,scaling,memory,accuracy")
+    ap.add_argument("--only", default="step,profile,lbfgs,ensemble,scaling,memory,accuracy")
     ap.add_argument("--quick", action="store_true", help="few steps and repeats (checks the script)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--steps", type=int, default=60)
@@ -602,11 +672,13 @@ def main(argv=None):
     args.members, args.ensemble_steps, args.ensemble_repeats, args.scaling_repeats = 8, 100, 3, 3
     args.scaling_steps = 200
     args.ensemble_points = [2540, 256]
+    args.lbfgs_iterations, args.lbfgs_repeats = 300, 3
     if args.quick:
         args.steps, args.repeats, args.warmup = 10, 2, 2
         args.points, args.widths, args.memory_points = [250, 1000, 4000], [20, 64], [2540]
         args.ensemble_steps, args.ensemble_repeats, args.scaling_repeats = 5, 1, 1
         args.scaling_steps = 10
+        args.lbfgs_iterations, args.lbfgs_repeats = 20, 1
         args.dde_adam, args.dde_lbfgs, args.pk_time_limit = 1000, 50, 20.0
     if args.allocator == "default":
         os.environ["PINNKIT_TUNE_MALLOC"] = "0"

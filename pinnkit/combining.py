@@ -1,11 +1,19 @@
 """Gradient combination: turn per-term gradients into one update direction.
 
-A combiner is a callable ``combine(grads, weights, step) -> flat gradient`` that the
-trainer calls instead of back-propagating ``Σ w_i L_i`` (``train(..., combine=...)``):
-``grads`` maps term names to flat gradients of the *unweighted* terms (``(P,)`` each,
-computed on first read), ``weights`` are the balancer's weights, ``step`` counts from 1.
-Each combiner works on the weighted term gradients ``g_i = w_i ∇L_i``, so a static
-weight (or a loss term multiplied by a constant) enters exactly as scaling ``g_i``.
+A combiner has the same shape of contract as a balancer (:mod:`pinnkit.balancing`): a small
+object with explicit state,
+
+    state = c.init(names)
+    direction, state = c.update(grads, weights, state, step)
+
+which the trainer calls instead of back-propagating ``Σ w_i L_i``
+(``train(..., combine=...)``). ``grads`` maps term names to flat gradients of the
+*unweighted* terms (``(P,)`` each, computed on first read, so a combiner that reads one
+term per step pays for one backward pass); ``weights`` are the balancer's weights; ``step``
+counts from 1. Each combiner works on the weighted term gradients ``g_i = w_i ∇L_i``, so a
+static weight (or a loss term multiplied by a constant) enters exactly as scaling ``g_i``.
+The optimizer then steps along ``direction``. ``update`` never changes the state it is
+given: it returns a new one (so a run can be replayed from any saved state).
 
 - :class:`PCGrad` — gradient surgery (Yu et al., NeurIPS 2020).
 - :class:`ConFIG`, :class:`MomentumConFIG` — conflict-free inverse gradients (Liu, Chu &
@@ -13,19 +21,38 @@ weight (or a loss term multiplied by a constant) enters exactly as scaling ``g_i
 - :class:`MultiAdam` — per-term Adam moments (Yao et al., ICML 2023); use with
   :func:`pinnkit.optim.sgd` so that the optimizer only applies the learning rate.
 
-Combiners with memory (momentum) keep it on the object and start afresh when called
-with ``step == 1`` (the first step of a run) or after :meth:`reset`.
+Registry :data:`COMBINERS` (names for configurations, widgets and the command line).
 """
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Mapping, Sequence
 
 import numpy as np
 import torch
 
-__all__ = ["PCGrad", "ConFIG", "MomentumConFIG", "MultiAdam", "config_direction", "cosine_matrix",
+__all__ = ["Combiner", "PCGrad", "ConFIG", "MomentumConFIG", "MultiAdam", "config_direction", "cosine_matrix",
            "COMBINERS", "make_combiner"]
+
+
+class Combiner(ABC):
+    """Per-term gradients -> one update direction (see the module docstring).
+
+    ``normalises`` is True for combiners whose direction is already scaled per parameter
+    (momentum ConFIG, MultiAdam): they are meant to be applied with plain SGD."""
+
+    normalises: bool = False
+
+    def init(self, names: Sequence[str]):
+        return None
+
+    @abstractmethod
+    def update(self, grads: Mapping[str, torch.Tensor], weights: Mapping[str, float], state,
+               step: int) -> tuple[torch.Tensor, object]: ...
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
 
 
 def _weighted(grads: Mapping[str, torch.Tensor], weights: Mapping[str, float], names: Sequence[str]):
@@ -39,7 +66,7 @@ def cosine_matrix(g: torch.Tensor) -> torch.Tensor:
     return u @ u.T
 
 
-class PCGrad:
+class PCGrad(Combiner):
     """Projecting conflicting gradients (Yu, Kumar, Gupta, Levine, Hausman & Finn,
     "Gradient surgery for multi-task learning", NeurIPS 2020, Algorithm 1).
 
@@ -52,7 +79,7 @@ class PCGrad:
     def __init__(self, shuffle: bool = True, seed: int = 0):
         self.shuffle, self.seed = bool(shuffle), int(seed)
 
-    def __call__(self, grads, weights, step):
+    def update(self, grads, weights, state, step):
         names = list(grads)
         g = _weighted(grads, weights, names)
         rng = np.random.default_rng([self.seed, int(step)])
@@ -66,7 +93,7 @@ class PCGrad:
                 nj = g[j] @ g[j]
                 if dot < 0 and nj > 0:
                     out[i] = out[i] - dot / nj * g[j]
-        return out.sum(0)
+        return out.sum(0), state
 
 
 def config_direction(g: torch.Tensor) -> torch.Tensor:
@@ -95,16 +122,16 @@ def config_direction(g: torch.Tensor) -> torch.Tensor:
     return (g @ gu).sum() * gu
 
 
-class ConFIG:
+class ConFIG(Combiner):
     """ConFIG as a combiner: :func:`config_direction` of the weighted term gradients.
     Pair it with Adam (the paper's setting: Adam 1e-3 with cosine decay to 1e-4)."""
 
-    def __call__(self, grads, weights, step):
+    def update(self, grads, weights, state, step):
         names = list(grads)
-        return config_direction(_weighted(grads, weights, names))
+        return config_direction(_weighted(grads, weights, names)), state
 
 
-class MomentumConFIG:
+class MomentumConFIG(Combiner):
     """Momentum ConFIG (M-ConFIG; Liu, Chu & Thuerey, ICLR 2025, Algorithm 2).
 
     Each step back-propagates ONE term, cycling through them (``cyclic=True``, the
@@ -118,45 +145,43 @@ class MomentumConFIG:
 
     to be applied with plain SGD (:func:`pinnkit.optim.sgd`). Returns zeros until every
     term has been seen once. ``cyclic=False`` updates every moment every step.
+    State: ``{"m": {term: moment}, "count": {term: t_i}, "s", "f", "t"}``.
     """
+
+    normalises = True
 
     def __init__(self, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, cyclic: bool = True):
         b1, b2 = betas
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
             raise ValueError(f"betas must lie in [0, 1); got {betas!r}")
         self.betas, self.eps, self.cyclic = (float(b1), float(b2)), float(eps), bool(cyclic)
-        self.reset()
 
-    def reset(self):
-        self.m: dict[str, torch.Tensor] = {}
-        self.count: dict[str, int] = {}
-        self.s = self.f = None
-        self.t = 0
+    def init(self, names):
+        return {"m": {}, "count": {}, "s": None, "f": None, "t": 0}
 
-    def __call__(self, grads, weights, step):
-        if step == 1:
-            self.reset()
+    def update(self, grads, weights, state, step):
         b1, b2 = self.betas
+        m, count = dict(state["m"]), dict(state["count"])
         names = list(grads)
         chosen = [names[(step - 1) % len(names)]] if self.cyclic else names
         for n in chosen:
             g = float(weights.get(n, 1.0)) * grads[n]
-            self.m[n] = b1 * self.m[n] + (1 - b1) * g if n in self.m else (1 - b1) * g
-            self.count[n] = self.count.get(n, 0) + 1
-        if any(n not in self.m for n in names):
-            return torch.zeros_like(next(iter(self.m.values())))
-        self.t += 1
-        mhat = torch.stack([self.m[n] / (1 - b1 ** self.count[n]) for n in names])
+            m[n] = b1 * m[n] + (1 - b1) * g if n in m else (1 - b1) * g
+            count[n] = count.get(n, 0) + 1
+        if any(n not in m for n in names):
+            return torch.zeros_like(next(iter(m.values()))), {**state, "m": m, "count": count}
+        t = state["t"] + 1
+        mhat = torch.stack([m[n] / (1 - b1 ** count[n]) for n in names])
         c = config_direction(mhat)
-        f = c * (1 - b1**self.t)
-        prev = torch.zeros_like(f) if self.f is None else self.f
+        f = c * (1 - b1**t)
+        prev = torch.zeros_like(f) if state["f"] is None else state["f"]
         p = (f - b1 * prev) / (1 - b1)
-        self.f = f
-        self.s = (1 - b2) * p**2 if self.s is None else b2 * self.s + (1 - b2) * p**2
-        return c / (torch.sqrt(self.s / (1 - b2**self.t)) + self.eps)
+        s_new = (1 - b2) * p**2 if state["s"] is None else b2 * state["s"] + (1 - b2) * p**2
+        direction = c / (torch.sqrt(s_new / (1 - b2**t)) + self.eps)
+        return direction, {"m": m, "count": count, "s": s_new, "f": f, "t": t}
 
 
-class MultiAdam:
+class MultiAdam(Combiner):
     """MultiAdam (Yao, Su, Hao, Liu, Zhang, Zhu, Zhang & Liu, "MultiAdam: parameter-wise
     scale-invariant optimizer for multiscale training of physics-informed neural
     networks", ICML 2023, Algorithm 1). Each group g of terms keeps Adam moments of its own
@@ -165,14 +190,17 @@ class MultiAdam:
         m_g ← β1 m_g + (1 − β1) G_g,   v_g ← β2 v_g + (1 − β2) G_g²,
         direction = Σ_g ω_g m̂_g / (√v̂_g + ε),   m̂, v̂ bias-corrected,
 
-    and the optimizer steps ``θ ← θ − η · direction`` (use :func:`pinnkit.optim.sgd`).
+    and the optimizer steps ``θ ← θ − η · direction`` (use :func:`pinnkit.optim.sgd`;
+    :func:`pinnkit.recipes.build` does so for ``optimizer="multiadam"``).
     ``groups``: ``None`` — every term its own group (scaling ANY term by s > 0 leaves the
     direction unchanged up to ε); ``"pde_vs_conditions"`` — PINNacle's default split
     (residual | all conditions); or a mapping ``{group: [term, ...]}``. ``ω_g = 1/G``
     unless ``group_weights`` is given. Defaults β = (0.99, 0.99) as in PINNacle.
     ``eps`` is absolute, as in Adam: with ``eps=0`` the invariance is exact up to
-    rounding.
+    rounding. State: ``{"m": {group: moment}, "v": {group: moment}, "t"}``.
     """
+
+    normalises = True
 
     def __init__(self, groups: str | Mapping[str, Sequence[str]] | None = None,
                  group_weights: Mapping[str, float] | None = None,
@@ -186,12 +214,6 @@ class MultiAdam:
             raise ValueError(f"groups must be None, 'pde_vs_conditions' or a mapping; got {groups!r}")
         self.groups, self.group_weights = groups, dict(group_weights) if group_weights else None
         self.betas, self.eps = (float(b1), float(b2)), float(eps)
-        self.reset()
-
-    def reset(self):
-        self.m: dict[str, torch.Tensor] = {}
-        self.v: dict[str, torch.Tensor] = {}
-        self.t = 0
 
     def group_map(self, names: Sequence[str]) -> dict[str, list[str]]:
         if self.groups is None:
@@ -205,33 +227,38 @@ class MultiAdam:
             raise ValueError(f"MultiAdam groups must list every term exactly once; terms {list(names)}, groups {gm}")
         return gm
 
-    def __call__(self, grads, weights, step):
-        if step == 1:
-            self.reset()
+    def init(self, names):
+        gm = self.group_map(list(names))
+        if self.group_weights is not None and set(self.group_weights) != set(gm):
+            raise ValueError(f"group_weights must name the groups {sorted(gm)}; got {sorted(self.group_weights)}")
+        return {"m": {}, "v": {}, "t": 0}
+
+    def update(self, grads, weights, state, step):
         b1, b2 = self.betas
         gm = self.group_map(list(grads))
         if self.group_weights is not None and set(self.group_weights) != set(gm):
             raise ValueError(f"group_weights must name the groups {sorted(gm)}; got {sorted(self.group_weights)}")
-        self.t += 1
+        m, v = dict(state["m"]), dict(state["v"])
+        t = state["t"] + 1
         out = None
         for gname, members in gm.items():
             G = sum(float(weights.get(n, 1.0)) * grads[n] for n in members)
-            self.m[gname] = b1 * self.m[gname] + (1 - b1) * G if gname in self.m else (1 - b1) * G
-            self.v[gname] = b2 * self.v[gname] + (1 - b2) * G**2 if gname in self.v else (1 - b2) * G**2
-            mhat = self.m[gname] / (1 - b1**self.t)
-            vhat = self.v[gname] / (1 - b2**self.t)
+            m[gname] = b1 * m[gname] + (1 - b1) * G if gname in m else (1 - b1) * G
+            v[gname] = b2 * v[gname] + (1 - b2) * G**2 if gname in v else (1 - b2) * G**2
+            mhat = m[gname] / (1 - b1**t)
+            vhat = v[gname] / (1 - b2**t)
             omega = self.group_weights[gname] if self.group_weights else 1.0 / len(gm)
             den = torch.sqrt(vhat) + self.eps
             d = omega * torch.where(den > 0, mhat / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(den))
             out = d if out is None else out + d
-        return out
+        return out, {"m": m, "v": v, "t": t}
 
 
 #: name -> factory with keyword options, for widgets and the command line
 COMBINERS = {"pcgrad": PCGrad, "config": ConFIG, "mconfig": MomentumConFIG, "multiadam": MultiAdam}
 
 
-def make_combiner(name: str, **kwargs):
+def make_combiner(name: str, **kwargs) -> Combiner:
     if name not in COMBINERS:
         raise ValueError(f"unknown combiner {name!r}; choose one of {sorted(COMBINERS)}")
     return COMBINERS[name](**kwargs)

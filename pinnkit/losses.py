@@ -13,7 +13,8 @@ import torch
 
 from .problems.problem import Problem
 
-__all__ = ["mean_square", "loss_terms", "pointwise_residual", "ResidualLoss", "CausalResidual"]
+__all__ = ["mean_square", "term_residual", "loss_terms", "member_losses", "pointwise_residual", "ResidualLoss",
+           "CausalResidual"]
 
 #: reduces pointwise residuals ``r: (N, k)`` at points ``x: (N, d)`` to a scalar
 ResidualLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -24,9 +25,21 @@ def mean_square(x: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     return (r**2).sum(dim=1).mean()
 
 
+def term_residual(problem: Problem, model: Callable, name: str, x: torch.Tensor, params: Mapping) -> torch.Tensor:
+    """Per-point residuals ``(N, k)`` of term ``name`` at points ``x: (N, d)`` (with graph):
+    the PDE residual for ``"residual"`` (at a copy of ``x`` that requires grad), the
+    condition's residual for a condition's name. The one place where a term's name decides
+    what is evaluated."""
+    if name == "residual":
+        return problem.pde_residual(model, x.detach().requires_grad_(True), params)
+    if name not in problem.conditions:
+        raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
+    return problem.conditions[name].residual(model, x, params)
+
+
 def pointwise_residual(problem: Problem, model: Callable, x: torch.Tensor, params: Mapping) -> torch.Tensor:
     """PDE residual at interior points ``x: (N, d)`` -> ``(N, k)`` (with graph)."""
-    return problem.pde_residual(model, x, params)
+    return term_residual(problem, model, "residual", x, params)
 
 
 def loss_terms(problem: Problem, model: Callable, points: Mapping[str, torch.Tensor], params: Mapping,
@@ -34,18 +47,32 @@ def loss_terms(problem: Problem, model: Callable, points: Mapping[str, torch.Ten
     """One scalar per named term present in ``points``.
 
     ``points["residual"]`` are interior points; every other key names a condition of the
-    problem. Returns ``{"residual": L_r, "initial": L_ic, ...}`` in the order of ``points``.
+    problem. The residual is reduced by ``residual_loss``, each condition by the mean
+    square. Returns ``{"residual": L_r, "initial": L_ic, ...}`` in the order of ``points``.
     """
     terms: dict[str, torch.Tensor] = {}
     for name, x in points.items():
-        if name == "residual":
-            xr = x.detach().requires_grad_(True)
-            terms[name] = residual_loss(xr, pointwise_residual(problem, model, xr, params))
-        elif name in problem.conditions:
-            r = problem.conditions[name].residual(model, x, params)
-            terms[name] = (r**2).sum(dim=1).mean()
+        r = term_residual(problem, model, name, x, params)
+        terms[name] = residual_loss(x, r) if name == "residual" else (r**2).sum(dim=1).mean()
+    return terms
+
+
+def member_losses(problem: Problem, model: Callable, points: Mapping[str, torch.Tensor],
+                  params: Mapping[str, Mapping], members: int,
+                  residual_loss: ResidualLoss = mean_square) -> dict[str, torch.Tensor]:
+    """Per-member terms ``(M,)`` of a batched model (:class:`~pinnkit.models.BatchedMLP`):
+    member ``m`` owns rows ``[m n, (m+1) n)`` of every point set; ``params[name]`` are the
+    parameter values for that term's rows. Each member's value equals :func:`loss_terms`
+    of that member alone."""
+    terms: dict[str, torch.Tensor] = {}
+    for name, x in points.items():
+        r = term_residual(problem, model, name, x, params[name])
+        rm = r.reshape(members, -1, r.shape[1])
+        if name == "residual" and residual_loss is not mean_square:
+            xm = x.reshape(members, -1, x.shape[1])
+            terms[name] = torch.stack([residual_loss(xm[i], rm[i]) for i in range(members)])
         else:
-            raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
+            terms[name] = (rm**2).sum(dim=2).mean(dim=1)
     return terms
 
 
@@ -165,15 +192,3 @@ class CausalResidual:
     def __repr__(self):
         return (f"CausalResidual(num_slices={self.num_slices}, epsilon={self.epsilon:g}, "
                 f"min_weight={self.min_weight:.3f}, converged={self.converged})")
-
-
-def term_residuals(problem: Problem, model: Callable, points: Mapping[str, torch.Tensor], params: Mapping,
-                   name: str) -> torch.Tensor:
-    """Per-point residuals ``(N, k)`` of term ``name`` (with graph): the PDE residual for
-    ``"residual"``, the condition residual otherwise (used by per-point methods such as
-    NTK weighting)."""
-    if name == "residual":
-        return pointwise_residual(problem, model, points[name].detach().requires_grad_(True), params)
-    if name not in problem.conditions:
-        raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
-    return problem.conditions[name].residual(model, points[name], params)

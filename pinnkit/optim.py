@@ -12,7 +12,8 @@ from typing import Callable, Iterable, Sequence
 
 import torch
 
-__all__ = ["OptimizerSpec", "adam", "sgd", "lbfgs", "adam_then_lbfgs", "as_plan", "OPTIMIZERS", "make_plan"]
+__all__ = ["OptimizerSpec", "adam", "sgd", "lbfgs", "adam_then_lbfgs", "as_plan", "OPTIMIZERS", "make_plan",
+           "LBFGSIterations", "Iteration"]
 
 
 @dataclass
@@ -78,35 +79,166 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, decay_rate: float | None = None
 
 def lbfgs(lr: float = 1.0, history_size: int = 50, tolerance_grad: float = 1e-7,
           tolerance_change: float = 1e-9, line_search: str | None = "strong_wolfe",
-          iterations_per_step: int = 1) -> OptimizerSpec:
+          iterations_per_step: int = 1, max_eval: int | None = None) -> OptimizerSpec:
     """L-BFGS (``torch.optim.LBFGS``) with its tolerances exposed.
 
-    The phase ends early when the gradient's largest entry is below ``tolerance_grad`` or
-    the loss changes by less than ``tolerance_change`` in one step. The FP64 study
-    (PAPERS.md §1.1) shows ``tolerance_change = 1e-7`` stopping float32 runs early.
+    A phase of ``n`` steps runs exactly the iterations of one
+    ``LBFGS(max_iter=n, max_eval=max_eval).step(closure)`` call — the same iterates and the
+    same stopping rule: the phase ends early when, after an iteration, the gradient's largest
+    entry is at most ``tolerance_grad``, the parameter step ``|t d|`` or the change of the
+    loss is below ``tolerance_change``, the directional derivative is above
+    ``−tolerance_change``, or ``max_eval`` loss evaluations have been spent (``None``: no
+    limit besides ``n`` iterations). Krishnapriyan et al. and the FP64 study use
+    ``lr=1, history_size=50, tolerance_grad=1e-7, tolerance_change=1e-7``; the default
+    ``tolerance_change=1e-9`` is PINNsFormer's.
 
-    One training step is ``iterations_per_step`` L-BFGS iterations (one
-    ``torch.optim.LBFGS.step`` call). Every call first evaluates the loss at the current
-    parameters, which the previous call's line search already did, so one iteration per
-    step costs an extra loss-and-gradient evaluation per iteration: on Burgers (4×32 with
-    the exact boundary transform, 8192 points, 2 threads) 2.08 evaluations per iteration
-    with 1, 1.18 with 10; 500 Adam steps and 1500 L-BFGS iterations took 100 s and 60 s
-    (pinnkit's recipe in ``benchmarks/run.py``). Larger values make callbacks, metrics and
-    the history coarser (they run once per step).
+    Unlike one such call, the trainer sees every iteration (``iterations_per_step``
+    iterations make one training step: one history row, one round of callbacks, a point at
+    which Stop takes effect), and an iteration still costs about one loss-and-gradient
+    evaluation, as inside one call: the evaluation that starts each ``LBFGS.step`` call is
+    the one the previous line search ended on, and is reused (:class:`LBFGSIterations`).
     """
     _positive("learning rate", lr)
     for name, v in (("history_size", history_size), ("iterations_per_step", iterations_per_step)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"L-BFGS {name} must be a positive integer; got {v!r}")
+    if max_eval is not None and (isinstance(max_eval, bool) or not isinstance(max_eval, int) or max_eval < 1):
+        raise ValueError(f"L-BFGS max_eval must be a positive integer or None; got {max_eval!r}")
+    for name, v in (("tolerance_grad", tolerance_grad), ("tolerance_change", tolerance_change)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise ValueError(f"L-BFGS {name} must be a finite number >= 0; got {v!r}")
     if line_search not in (None, "strong_wolfe"):
         raise ValueError(f"line_search must be None or 'strong_wolfe'; got {line_search!r}")
     make = lambda p: torch.optim.LBFGS(  # noqa: E731
-        p, lr=lr, max_iter=iterations_per_step, max_eval=25 * iterations_per_step, history_size=history_size, tolerance_grad=tolerance_grad,
+        p, lr=lr, max_iter=iterations_per_step, history_size=history_size, tolerance_grad=tolerance_grad,
         tolerance_change=tolerance_change, line_search_fn=line_search)
     return OptimizerSpec("lbfgs", make, uses_closure=True, tolerance_change=tolerance_change,
                          options=dict(lr=lr, history_size=history_size, tolerance_grad=tolerance_grad,
                                       tolerance_change=tolerance_change, line_search=line_search,
-                                      iterations_per_step=iterations_per_step))
+                                      iterations_per_step=iterations_per_step, max_eval=max_eval))
+
+
+@dataclass
+class _Evaluation:
+    flat: torch.Tensor                      # the parameters it was made at
+    loss: torch.Tensor                      # the loss tensor the closure returned
+    grads: list                             # each parameter's gradient there (or None)
+    info: dict                              # what the caller's evaluate() returned beside the loss
+
+
+@dataclass
+class Iteration:
+    """What one :meth:`LBFGSIterations.step` did: the loss (and ``info``) at the parameters
+    it started from and at those it ended on, the real evaluations it made, and why the
+    phase must stop (``None``: it may go on)."""
+
+    start_loss: float
+    start_info: dict
+    loss: float
+    info: dict
+    evaluations: int
+    stop: str | None = None
+
+
+class LBFGSIterations:
+    """Drive a ``torch.optim.LBFGS`` phase of ``steps`` training steps (each of the
+    optimizer's ``max_iter`` iterations) one step at a time,
+    with the iterates and the stopping rule of one ``step(closure)`` call over the whole
+    phase and about one evaluation per iteration.
+
+    Each ``optimizer.step`` call starts by evaluating the loss at the current parameters —
+    the point its previous call's line search ended on. :meth:`step` hands torch the cached
+    loss and gradients of that evaluation instead of computing them again, and applies
+    after each call the checks torch would have applied between iterations (which a call of
+    ``max_iter`` iterations skips after its last one). ``evaluate()`` must zero the
+    gradients, compute the loss, back-propagate it (when finite) and return
+    ``(loss_tensor, info)``."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, steps: int, max_eval: int | None = None):
+        if not isinstance(optimizer, torch.optim.LBFGS):
+            raise ValueError(f"LBFGSIterations drives torch.optim.LBFGS; got {type(optimizer).__name__}")
+        self.opt = optimizer
+        group = optimizer.param_groups[0]
+        self.per_call = int(group["max_iter"])
+        self.tolerance_grad, self.tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        self.cap, self.max_eval = int(steps) * self.per_call, max_eval   # iterations at most
+        self.iterations = 0          # L-BFGS iterations made
+        self.counted = 0             # evaluations as one step() call over the phase would count them
+        self.evaluations = 0         # evaluations actually made (cache hits excluded)
+        self._accepted: _Evaluation | None = None
+
+    def _flat(self) -> torch.Tensor:
+        return torch.cat([p.detach().reshape(-1) for p in self.opt._params])
+
+    def _restore(self, e: _Evaluation) -> None:
+        for p, g in zip(self.opt._params, e.grads):
+            p.grad = None if g is None else g.clone()
+
+    def _find(self, seen: list[_Evaluation]) -> _Evaluation | None:
+        flat = self._flat()
+        for e in reversed(seen):
+            if torch.equal(e.flat, flat):
+                return e
+        return None
+
+    def step(self, evaluate) -> Iteration:
+        state = self.opt.state[self.opt._params[0]]
+        seen: list[_Evaluation] = [self._accepted] if self._accepted is not None else []
+        made = [0]
+
+        def closure():
+            hit = self._find(seen[:1]) if not made[0] and seen else None
+            if hit is not None:        # the point the previous line search ended on
+                self._restore(hit)
+                return hit.loss
+            loss, info = evaluate()
+            made[0] += 1
+            e = _Evaluation(self._flat(), loss.detach(),
+                            [None if p.grad is None else p.grad.detach().clone() for p in self.opt._params], info)
+            seen.append(e)
+            return loss
+
+        group = self.opt.param_groups[0]
+        group["max_iter"] = min(self.per_call, self.cap - self.iterations)
+        remaining = (self.max_eval - self.counted) if self.max_eval is not None else 10**12
+        group["max_eval"] = max(remaining, 1) + (1 if self._accepted is not None else 0)
+        before = state.get("n_iter", 0)
+        start_flat = self._flat()
+        self.opt.step(closure)
+        done = state.get("n_iter", 0) - before
+        self.iterations += done
+        first_made = self._accepted is None
+        self.evaluations += made[0]
+        self.counted += made[0]
+        start = seen[0] if seen else None
+        accepted = self._find(seen)
+        if accepted is None:           # moved without an evaluation there (no line search)
+            loss, info = evaluate()
+            self.evaluations += 1
+            accepted = _Evaluation(self._flat(), loss.detach(),
+                                   [None if p.grad is None else p.grad.detach().clone() for p in self.opt._params], info)
+        self._accepted = accepted
+        start = start if start is not None else accepted
+        result = Iteration(float(start.loss), start.info, float(accepted.loss), accepted.info, made[0])
+        if not math.isfinite(result.loss):  # no test applies; the next step sees the non-finite loss
+            return result
+        if done == 0:
+            result.stop = "gradient below tolerance_grad"
+            return result
+        if torch.equal(start_flat, self._flat()) and made[0] == int(first_made):
+            result.stop = "directional derivative above -tolerance_change"
+            return result
+        flat_grad = torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1)
+                               for g, p in zip(accepted.grads, self.opt._params)])
+        if self.max_eval is not None and self.counted >= self.max_eval:
+            result.stop = f"{self.max_eval} loss evaluations spent (max_eval)"
+        elif float(flat_grad.abs().max()) <= self.tolerance_grad:
+            result.stop = "gradient below tolerance_grad"
+        elif float(state["d"].mul(state["t"]).abs().max()) <= self.tolerance_change:
+            result.stop = "step below tolerance_change"
+        elif abs(float(accepted.loss) - state["prev_loss"]) < self.tolerance_change:
+            result.stop = "loss change below tolerance_change"
+        return result
 
 
 Plan = list[tuple[OptimizerSpec, int]]

@@ -28,6 +28,23 @@ def ones(G):
     return {f"t{i}": 1.0 for i in range(len(G))}
 
 
+def once(combiner, grads, weights, step=1):
+    """The direction of one update from a fresh state (stateless use)."""
+    direction, _ = combiner.update(grads, weights, combiner.init(list(grads)), step)
+    return direction
+
+
+class Stepper:
+    """A combiner with its state threaded through successive updates."""
+
+    def __init__(self, combiner, names):
+        self.combiner, self.state = combiner, combiner.init(names)
+
+    def __call__(self, grads, weights, step):
+        direction, self.state = self.combiner.update(grads, weights, self.state, step)
+        return direction
+
+
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("m", [2, 3, 5])
 def test_config_equal_positive_cosines(seed, m):
@@ -45,10 +62,10 @@ def test_config_matches_conflictfree(seed, m):
     from conflictfree.grad_operator import ConFIG_update
 
     G = random_grads(m, 60, seed)
-    ours = ConFIG()(as_dict(G), ones(G), 1)
+    ours = once(ConFIG(), as_dict(G), ones(G))
     theirs = ConFIG_update(G.float())  # conflictfree works in float32
     assert torch.allclose(ours.float(), theirs, rtol=1e-4, atol=1e-5)
-    assert torch.allclose(ConFIG()(as_dict(G.float()), ones(G), 1), theirs, rtol=1e-4, atol=1e-5)
+    assert torch.allclose(once(ConFIG(), as_dict(G.float()), ones(G)), theirs, rtol=1e-4, atol=1e-5)
 
 
 def test_config_two_terms_closed_form():
@@ -65,13 +82,13 @@ def test_config_uses_weighted_gradients():
     G = random_grads(3, 30, 1)
     w = {"t0": 1.0, "t1": 5.0, "t2": 0.5}
     scaled = torch.stack([G[0], 5 * G[1], 0.5 * G[2]])
-    assert torch.allclose(ConFIG()(as_dict(G), w, 1), config_direction(scaled), rtol=1e-12)
+    assert torch.allclose(once(ConFIG(), as_dict(G), w), config_direction(scaled), rtol=1e-12)
 
 
 def test_pcgrad_removes_conflicting_component():
     g1 = torch.tensor([1.0, 0.0], dtype=torch.float64)
     g2 = torch.tensor([-1.0, 1.0], dtype=torch.float64)
-    out = PCGrad(shuffle=False)({"a": g1, "b": g2}, {"a": 1.0, "b": 1.0}, 1)
+    out = once(PCGrad(shuffle=False), {"a": g1, "b": g2}, {"a": 1.0, "b": 1.0})
     # g1 projected on the normal plane of g2: g1 − (g1·g2/‖g2‖²) g2 = (0.5, 0.5); g2 on that of g1: (0, 1)
     assert torch.allclose(out, torch.tensor([0.5, 1.5], dtype=torch.float64))
     p1 = g1 - (g1 @ g2) / (g2 @ g2) * g2
@@ -80,7 +97,7 @@ def test_pcgrad_removes_conflicting_component():
 
 def test_pcgrad_leaves_agreeing_gradients_alone():
     G = torch.tensor([[1.0, 0.2], [0.5, 1.0]], dtype=torch.float64)
-    out = PCGrad()(as_dict(G), ones(G), 3)
+    out = once(PCGrad(), as_dict(G), ones(G), 3)
     assert torch.equal(out, G.sum(0))
 
 
@@ -89,15 +106,15 @@ def test_pcgrad_matches_conflictfree_in_fixed_order(seed):
     from conflictfree.grad_operator import PCGradOperator
 
     G = random_grads(4, 50, seed)
-    ours = PCGrad(shuffle=False)(as_dict(G), ones(G), 1)
+    ours = once(PCGrad(shuffle=False), as_dict(G), ones(G))
     theirs = PCGradOperator().calculate_gradient(G).double()
     assert torch.allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
 def test_pcgrad_shuffle_is_seeded():
     G = random_grads(4, 50, 2)
-    a = PCGrad(seed=1)(as_dict(G), ones(G), 5)
-    b = PCGrad(seed=1)(as_dict(G), ones(G), 5)
+    a = once(PCGrad(seed=1), as_dict(G), ones(G), 5)
+    b = once(PCGrad(seed=1), as_dict(G), ones(G), 5)
     assert torch.equal(a, b)
 
 
@@ -105,7 +122,7 @@ def test_momentum_config_matches_conflictfree():
     from conflictfree.momentum_operator import PseudoMomentumOperator
 
     m, p = 3, 40
-    ours = MomentumConFIG()
+    ours = Stepper(MomentumConFIG(), [f"t{i}" for i in range(m)])
     theirs = PseudoMomentumOperator(num_vectors=m)
     for step in range(1, 13):
         G = random_grads(m, p, 100 + step)
@@ -126,7 +143,7 @@ def test_momentum_config_reads_one_gradient_per_step():
             return dict.__getitem__(self, k)
 
     G = random_grads(3, 10, 0)
-    mc = MomentumConFIG()
+    mc = Stepper(MomentumConFIG(), list(as_dict(G)))
     for step in range(1, 5):
         read.clear()
         mc(Spy(as_dict(G)), ones(G), step)
@@ -134,7 +151,7 @@ def test_momentum_config_reads_one_gradient_per_step():
 
 
 def _run_multiadam(scale, eps, steps=5, seed=0):
-    ma = MultiAdam(eps=eps)
+    ma = Stepper(MultiAdam(eps=eps), ["t0", "t1", "t2"])
     out = []
     for step in range(1, steps + 1):
         G = random_grads(3, 40, seed + step)
@@ -176,12 +193,12 @@ def test_multiadam_groups():
     grads = {"residual": G[0], "left": G[1], "right": G[2]}
     w = {k: 1.0 for k in grads}
     ma = MultiAdam(groups="pde_vs_conditions", betas=(0.0, 0.0), eps=0.0)
-    d = ma(grads, w, 1)
+    d = once(ma, grads, w)
     # with betas 0 each group's direction is sign(G_g); average of the two groups
     expected = 0.5 * torch.sign(G[0]) + 0.5 * torch.sign(G[1] + G[2])
     assert torch.allclose(d, expected)
     with pytest.raises(ValueError, match="every term"):
-        MultiAdam(groups={"a": ["residual"]})(grads, w, 1)
+        MultiAdam(groups={"a": ["residual"]}).init(list(grads))
     with pytest.raises(ValueError):
         MultiAdam(groups="bogus")
 
@@ -231,3 +248,53 @@ def test_combiners_train_through_the_trainer(name, small_oscillator):
               steps=150, progress=False, seed=0, eval_every=150)
     assert h.status == "completed"
     assert h.final["metric/rel_l2"] < 0.6
+
+
+# -- the one contract every combiner keeps ----------------------------------------------------
+@pytest.mark.parametrize("name", sorted(COMBINERS))
+def test_combiner_contract(name):
+    """init/update with explicit state: the direction has the gradients' shape and is
+    finite, ``update`` leaves the state it is given untouched (the same state gives the
+    same direction again), and a run threaded through the returned states is repeatable."""
+    import copy
+
+    names = ["residual", "initial", "left"]
+    c = make_combiner(name)
+    state0 = c.init(names)
+    grads = [dict(zip(names, random_grads(3, 25, s))) for s in range(1, 6)]
+    w = {n: 1.0 for n in names}
+
+    def run():
+        state, out = c.init(names), []
+        for step, g in enumerate(grads, start=1):
+            d, state = c.update(g, w, state, step)
+            out.append(d)
+        return torch.stack(out), state
+
+    a, state = run()
+    b, _ = run()
+    assert torch.equal(a, b)
+    assert a.shape == (5, 25) and torch.isfinite(a).all()
+    frozen = copy.deepcopy(state)
+    d1, _ = c.update(grads[0], w, state, 6)
+    d2, _ = c.update(grads[0], w, state, 6)
+    assert torch.equal(d1, d2)
+    assert repr(frozen) == repr(state)  # untouched
+    assert state0 is None or isinstance(state0, dict)
+
+
+@pytest.mark.parametrize("name", ["pcgrad", "config"])
+def test_combined_direction_descends_the_summed_loss(name):
+    """For conflicting gradients the combined step still lowers Σ L_i to first order."""
+    for seed in range(5):
+        G = random_grads(3, 40, seed)
+        d = once(make_combiner(name), as_dict(G), ones(G))
+        assert float(d @ G.sum(0)) > 0
+
+
+def test_trainer_refuses_a_bare_callable(small_oscillator):
+    from pinnkit import train
+    from pinnkit.models import MLP
+
+    with pytest.raises(ValueError, match="Combiner"):
+        train(small_oscillator, MLP(1, 1, 4, 1), steps=1, progress=False, combine=lambda g, w, s: g["residual"])

@@ -8,7 +8,7 @@ import torch
 
 from pinnkit.balancing import ntk_trace
 from pinnkit.diagnostics import ntk_spectra, ntk_trace_weights
-from pinnkit.losses import term_residuals
+from pinnkit.losses import term_residual
 from pinnkit.models import MLP
 
 
@@ -22,7 +22,7 @@ def test_spectra_match_trace_and_weights(small_oscillator):
     tpts = {k: torch.as_tensor(v) for k, v in pts.items()}
     params = list(model.parameters())
     for name, ev in spec.items():
-        r = term_residuals(small_oscillator, model, tpts, small_oscillator.values, name)
+        r = term_residual(small_oscillator, model, name, tpts[name], small_oscillator.values)
         assert ev.sum() == pytest.approx(ntk_trace(r, params), rel=1e-9)
     w = ntk_trace_weights(spec)
     total = sum(ev.sum() for ev in spec.values())

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from ..balancing import Context
+from ..losses import term_residual
 from ..problems.problem import Problem
 
 __all__ = [
@@ -301,13 +302,7 @@ def _term_residuals(problem, model, points, params, dtype, jacobian: bool):
     out = {}
     for name, x in points.items():
         x = torch.as_tensor(np.asarray(x.detach() if torch.is_tensor(x) else x), dtype=dtype)
-        if name == "residual":
-            r = problem.pde_residual(model, x.requires_grad_(True), params)
-        elif name in problem.conditions:
-            r = problem.conditions[name].residual(model, x, params)
-        else:
-            raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
-        r = r.reshape(-1)
+        r = term_residual(problem, model, name, x, params).reshape(-1)
         out[name] = (r.detach(), _jacobian(r, theta).detach() if jacobian else None)
     return out
 

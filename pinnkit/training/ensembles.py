@@ -1,14 +1,9 @@
 """Vectorised ensembles: M copies of one network trained together in one process.
 
-A 3-seed comparison or an 8-value parameter study is M independent trainings of small
-networks; on a CPU each step of a width-20 network is dominated by per-operation
-overhead, not arithmetic. :func:`train_ensemble` stacks the members' weights into
-batched tensors ``W: (M, out, in)`` and evaluates all members with one batched matrix
-product per layer (:class:`BatchedMLP`); the points of member ``m`` are rows
-``[m N, (m+1) N)`` of one ``(M N, d)`` tensor, so the problem's own residual, its
-conditions and :class:`~pinnkit.problems.Derivatives` run unchanged (derivatives of
-``Σ u`` with respect to the rows of ``x`` are the per-member derivatives, because each
-row depends on its own member only).
+:func:`train_ensemble` stacks the members into a :class:`~pinnkit.models.BatchedMLP` and
+trains it with the same loop as :func:`~pinnkit.training.train`; the points of member ``m``
+are rows ``[m N, (m+1) N)`` of one ``(M N, d)`` tensor, so the problem's own residual, its
+conditions and :class:`~pinnkit.problems.Derivatives` run unchanged.
 
 The loss is ``Σ_m Σ_i w_i L_i^{(m)}``: member ``m``'s gradient is exactly the gradient
 of its own loss, and Adam (or SGD) acts elementwise, so every member follows the same
@@ -16,33 +11,30 @@ trajectory as ``train(problem_m, model_m, seed=seed_m, ...)`` up to round-off (s
 initial weights, same points drawn with ``numpy.random.default_rng(seed_m)``).
 
 Limits (each raises a clear error): first-order optimizers only (L-BFGS couples the
-members through its line search), static loss weights only, no resampling, no
-``Data`` conditions, members with identical architecture (:class:`~pinnkit.models.MLP`,
-optionally wrapped in :class:`~pinnkit.models.HardConstraint`).
+members through its line search), static loss weights only, no gradient combiner, no
+resampling, no ``Data`` conditions, members with identical architecture
+(:class:`~pinnkit.models.MLP`, optionally wrapped in :class:`~pinnkit.models.HardConstraint`).
 """
 from __future__ import annotations
 
-import math
-import time
-import warnings
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
 from ..balancing import Balancer, Static
-from ..losses import ResidualLoss, mean_square
-from ..models import MLP, BatchedMLP, HardConstraint, ensemble_models
+from ..losses import ResidualLoss, mean_square, member_losses
+from ..models import BatchedMLP, HardConstraint, ensemble_models
+from ..models.engines import Engine, get_engine
 from ..optim import OptimizerSpec, as_plan
 from ..problems.conditions import Data
-from ..models.engines import Engine, get_engine
-from ..runtime import tune_allocator
 from ..problems.problem import Problem
+from ..runtime import tune_allocator
 from ..sampling import Sampler, Uniform
 from .evaluate import relative_l2
 from .history import History
-from .loop import _condition_points, _count
+from .loop import _Loop, _count, _meta, _threads, as_dtype, condition_point_sets, is_static
 
 __all__ = ["BatchedMLP", "train_ensemble", "ensemble_models"]
 
@@ -106,14 +98,11 @@ def train_ensemble(
     seeds = list(range(M)) if seeds is None else [int(s) for s in seeds]
     if len(seeds) != M:
         raise ValueError(f"got {len(seeds)} seeds for {M} models")
-    if isinstance(dtype, str):
-        if dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
-        dtype = getattr(torch, dtype)
+    dtype = as_dtype(dtype)
     _count("eval_every", eval_every)
     _count("log_every", log_every)
     balancer = balancer or Static({})
-    if not isinstance(balancer, Static):
+    if not is_static(balancer):
         raise ValueError("ensembles support static loss weights only; train adaptive balancers with train()")
     sampler = sampler or Uniform(2000)
     if sampler.every:
@@ -122,7 +111,6 @@ def train_ensemble(
     for spec, _ in plan:
         if spec.uses_closure:
             raise ValueError(f"ensembles need a first-order optimizer; {spec.name} couples the members")
-    total = sum(n for _, n in plan)
 
     hard = [isinstance(m, HardConstraint) for m in models]
     if any(hard) and not all(hard):
@@ -131,170 +119,96 @@ def train_ensemble(
     for p in problems:
         if any(isinstance(c, Data) for c in p.conditions.values()):
             raise ValueError(f"{p.name}: ensembles do not support Data conditions; train members with train()")
+    if metrics not in ("auto", None):
+        raise ValueError("ensemble metrics must be 'auto' or None")
     tune_allocator()
-
-    old_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(_count("threads", threads))
-    try:
+    with _threads(threads):
         for n in nets:
             n.to(dtype)
         batched = BatchedMLP(nets).to(dtype)
-        return _run_ensemble(problems, models, nets, batched, hard[0], seeds, sampler, balancer, plan, total,
-                             condition_points, metrics, eval_every, log_every, residual_loss, dtype, progress,
-                             get_engine(engine))
-    finally:
-        torch.set_num_threads(old_threads)
+        fit = _EnsembleFit(problems, models, nets, batched, hard[0], seeds, sampler, condition_points, metrics,
+                           residual_loss, dtype, get_engine(engine))
+        _Loop(fit, plan, balancer, None, (), eval_every, log_every, progress).run()
+    return fit.histories
 
 
-def _run_ensemble(problems, models, nets, batched, hard, seeds, sampler, balancer, plan, total, condition_points,
-                  metrics, eval_every, log_every, residual_loss, dtype, progress, engine):
-    M = len(models)
-    problem = problems[0]
-    values = _member_values(problems)
-    # points: member m draws exactly what train(seed=seeds[m]) draws
-    per_member = []
-    for m, s in enumerate(seeds):
-        rng = np.random.default_rng(s)
-        pts = {"residual": torch.as_tensor(sampler.sample(problems[m].domain, rng), dtype=dtype)}
-        pts.update(_condition_points(problems[m], models[m], condition_points, rng, dtype))
-        per_member.append(pts)
-    names = list(per_member[0])
-    counts = {n: len(per_member[0][n]) for n in names}
-    for pts in per_member[1:]:
-        if {n: len(pts[n]) for n in pts} != counts:
-            raise ValueError("members drew different numbers of points; use a sampler with a fixed count")
-    points = {n: torch.cat([pts[n] for pts in per_member]) for n in names}
-    params = {n: _rowwise(values, counts[n], dtype) for n in names}
+class _EnsembleFit:
+    """M batched members for the one loop: their stacked points, per-row parameters,
+    per-member losses and metrics."""
 
-    if hard:
-        transform = models[0].transform
-        hard_params = _rowwise(values, 1, dtype)
+    def __init__(self, problems, models, nets, batched, hard, seeds, sampler, condition_points, metrics,
+                 residual_loss, dtype, engine):
+        M = self.members = len(models)
+        self.problems, self.models, self.nets, self.batched = problems, models, nets, batched
+        self.problem, self.seeds, self.sampler, self.dtype = problems[0], seeds, sampler, dtype
+        self.residual_loss = residual_loss
+        values = _member_values(problems)
+        per_member = []  # member m draws exactly what train(seed=seeds[m]) draws
+        for m, s in enumerate(seeds):
+            rng = np.random.default_rng(s)
+            pts = {"residual": torch.as_tensor(sampler.sample(problems[m].domain, rng), dtype=dtype)}
+            pts.update(condition_point_sets(problems[m], models[m], condition_points, rng, dtype))
+            per_member.append(pts)
+        self.names = list(per_member[0])
+        counts = {n: len(per_member[0][n]) for n in self.names}
+        for pts in per_member[1:]:
+            if {n: len(pts[n]) for n in pts} != counts:
+                raise ValueError("members drew different numbers of points; use a sampler with a fixed count")
+        self.points = {n: torch.cat([pts[n] for pts in per_member]) for n in self.names}
+        self.term_params = {n: _rowwise(values, counts[n], dtype) for n in self.names}
+        self.params = _rowwise(values, 1, dtype)
+        if hard:
+            transform = models[0].transform
+            hard_params = self.params
 
-        def model(x):
-            n = x.shape[0] // M
-            p = {k: (v.repeat_interleave(n, 0) if torch.is_tensor(v) else v) for k, v in hard_params.items()}
-            return transform(x, batched(x), p)
-    else:
-        model = batched
-    residual_model = engine.wrap(model)
-    weights, _ = balancer.update({n: 1.0 for n in names}, balancer.init(names), None)
+            def model(x):
+                n = x.shape[0] // M
+                p = {k: (v.repeat_interleave(n, 0) if torch.is_tensor(v) else v) for k, v in hard_params.items()}
+                return transform(x, batched(x), p)
+        else:
+            model = batched
+        self.model = model
+        self.evaluated = engine.wrap(model)
+        self.engine_used = engine.describe(model)
+        self.unknowns = nn.ParameterDict()
+        self.trainable = list(batched.parameters())
+        self.problem_name = self.problem.name
+        self.evaluators = None
+        if metrics == "auto" and all(p.reference is not None for p in problems):
+            grid = problems[0].test_grid()
+            self.evaluators = (torch.as_tensor(np.concatenate([grid] * M), dtype=dtype),
+                               [p.reference_on(grid) for p in problems])
+        self.histories: list[History] = []
 
-    evaluators = None
-    if metrics == "auto" and all(p.reference is not None for p in problems):
-        grid = problems[0].test_grid()
-        xs = torch.as_tensor(np.concatenate([grid] * M), dtype=dtype)
-        refs = [p.reference_on(grid) for p in problems]
-        evaluators = (xs, refs)
-    elif metrics not in ("auto", None):
-        raise ValueError("ensemble metrics must be 'auto' or None")
+    def start(self, plan) -> None:
+        M = self.members
+        self.histories = [History(meta=_meta(self.problems[m], self.seeds[m], self.dtype, plan, self.sampler,
+                                             self.engine_used, ensemble={"member": m, "size": M}))
+                          for m in range(M)]
 
-    def member_losses():
-        out = {}
-        for n in names:
-            x = points[n]
-            if n == "residual":
-                xr = x.detach().requires_grad_(True)
-                r = problem.pde_residual(residual_model, xr, params[n])
-                k = r.shape[1]
-                rm = r.reshape(M, -1, k)
-                xm = xr.reshape(M, -1, xr.shape[1])
-                if residual_loss is mean_square:
-                    out[n] = (rm**2).sum(dim=2).mean(dim=1)
-                else:
-                    out[n] = torch.stack([residual_loss(xm[i], rm[i]) for i in range(M)])
-            else:
-                r = problem.conditions[n].residual(model, x, params[n])
-                out[n] = (r**2).sum(dim=1).reshape(M, -1).mean(dim=1)
-        return out
+    def losses(self) -> dict[str, torch.Tensor]:
+        return member_losses(self.problem, self.evaluated, self.points, self.term_params, self.members,
+                             self.residual_loss)
 
-    def run_metrics():
-        if evaluators is None:
+    def metrics(self) -> list[dict]:
+        M = self.members
+        if self.evaluators is None:
             return [{} for _ in range(M)]
-        xs, refs = evaluators
+        xs, refs = self.evaluators
         with torch.no_grad():
-            pred = model(xs).double().numpy().reshape(M, -1, 1)
+            pred = self.model(xs).double().numpy().reshape(M, -1, 1)
         return [{"metric/rel_l2": relative_l2(pred[m], refs[m]),
                  "metric/max_abs": float(np.max(np.abs(pred[m] - refs[m])))} for m in range(M)]
 
-    histories = [History(meta={"problem": problems[m].name, "parameters": problems[m].values, "seed": seeds[m],
-                               "dtype": str(dtype).replace("torch.", ""), "total_steps": total,
-                               "plan": [(s.name, n, dict(s.options)) for s, n in plan], "sampler": repr(sampler),
-                               "ensemble": {"member": m, "size": M}}) for m in range(M)]
-    trainable = list(batched.parameters())
-    good = [p.detach().clone() for p in trainable]
-    alive = torch.ones(M, dtype=torch.bool)
-    started = time.perf_counter()
-    step = 0
-    last_losses: list[dict] = [{} for _ in range(M)]
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    def unknown_values(self) -> dict:
+        return {}
 
-        bar = tqdm(total=total, desc=f"{problem.name} ×{M}", leave=False, mininterval=0.5)
-    try:
-        for spec, n_steps in plan:
-            if n_steps == 0 or not bool(alive.any()):
-                continue
-            opt = spec.make(trainable)
-            sched = spec.schedule(opt) if spec.schedule else None
-            for _ in range(n_steps):
-                step += 1
-                opt.zero_grad(set_to_none=True)
-                terms = member_losses()
-                per_member = sum(weights[n] * terms[n] for n in names)  # (M,)
-                finite = torch.isfinite(per_member.detach())
-                per_member.masked_fill(~(finite & alive), 0.0).sum().backward()
-                table = torch.stack([per_member.detach()] + [terms[n].detach() for n in names]).T.tolist()
-                newly_dead = alive & ~finite
-                opt.step()
-                if sched is not None:
-                    sched.step()
-                with torch.no_grad():
-                    if bool((~alive | newly_dead).any()):
-                        dead = ~alive | newly_dead
-                        for p, g in zip(trainable, good):
-                            p[dead] = g[dead]
-                    torch._foreach_copy_(good, trainable)
-                elapsed = time.perf_counter() - started
-                extra = run_metrics() if step % eval_every == 0 else None
-                lr = opt.param_groups[0]["lr"]
-                for m in range(M):
-                    if not alive[m]:
-                        continue
-                    if newly_dead[m]:
-                        h = histories[m]
-                        h.status = "diverged"
-                        h.message = (f"loss became {table[m][0]} at step {step} ({spec.name}); "
-                                     f"parameters restored to the last step with a finite loss")
-                        warnings.warn(f"pinnkit: ensemble member {m}: {h.message}", RuntimeWarning, stacklevel=3)
-                        continue
-                    last_losses[m] = {n: table[m][i + 1] for i, n in enumerate(names)}
-                    if step % log_every == 0 or extra is not None:
-                        row = {"step": step, "phase": spec.name, "time": elapsed, "loss": table[m][0]}
-                        row.update({f"loss/{n}": v for n, v in last_losses[m].items()})
-                        row.update({f"weight/{n}": weights[n] for n in names})
-                        row.update(extra[m] if extra is not None else {})
-                        row["lr"] = lr
-                        histories[m].append(**row)
-                alive &= finite
-                if bar is not None:
-                    bar.update(1)
-                if not bool(alive.any()):
-                    break
-    except KeyboardInterrupt:
-        for h in histories:
-            if h.status == "running":
-                h.status, h.message = "stopped", "interrupted"
-    finally:
-        if bar is not None:
-            bar.close()
-    batched.write_back(nets)
-    final_metrics = run_metrics()
-    elapsed = time.perf_counter() - started
-    for m, h in enumerate(histories):
-        if h.status == "running":
-            h.status = "completed"
-        h.final = {"step": step, "time": elapsed, "loss": h.last("loss", math.nan),
-                   **{f"loss/{n}": v for n, v in last_losses[m].items()}, **final_metrics[m]}
-    return histories
+    def restore(self, good, dead) -> None:
+        mask = torch.tensor(dead)
+        if bool(mask.any()):
+            with torch.no_grad():
+                for p, g in zip(self.trainable, good):
+                    p[mask] = g[mask]
+
+    def finish(self) -> None:
+        self.batched.write_back(self.nets)

@@ -1,4 +1,13 @@
-"""The training loop: ``train(problem, model, ...) -> History``."""
+"""The training loop: ``train(problem, model, ...) -> History``.
+
+One loop trains a single network and, through :func:`pinnkit.training.train_ensemble`,
+``M`` members batched into one module (:class:`~pinnkit.models.BatchedMLP`): a step
+evaluates the named loss terms (one value per member), weights them, takes one gradient
+step, catches divergence (per member), logs a history row (per member), runs the metrics,
+the callbacks and the stop checks. Features that need one network — adaptive balancers,
+gradient combiners, L-BFGS, resampling, callbacks, trainable unknowns — are refused for
+ensembles by ``train_ensemble`` before the loop starts.
+"""
 from __future__ import annotations
 
 import math
@@ -11,12 +20,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..balancing import Balancer, Context, Static
-from ..losses import ResidualLoss, loss_terms, mean_square, pointwise_residual, term_residuals
-from ..optim import OptimizerSpec, as_plan
+from ..balancing import Balancer, Chain, Context, Static
+from ..combining import Combiner
+from ..losses import ResidualLoss, loss_terms, mean_square, member_losses, term_residual
 from ..models.engines import Engine, get_engine
-from ..runtime import tune_allocator
+from ..optim import LBFGSIterations, OptimizerSpec, as_plan
 from ..problems.problem import Problem
+from ..runtime import tune_allocator
 from ..sampling import Sampler, Uniform
 from .callbacks import Callback
 from .evaluate import Evaluator
@@ -54,8 +64,8 @@ class TrainState:
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """|PDE residual| at numpy points ``x: (N, d)`` -> ``(N,)`` (for samplers)."""
-        xt = torch.as_tensor(x, dtype=self.dtype).requires_grad_(True)
-        r = pointwise_residual(self.problem, self.model, xt, self.params)
+        xt = torch.as_tensor(x, dtype=self.dtype)
+        r = term_residual(self.problem, self.model, "residual", xt, self.params)
         return r.detach().abs().sum(dim=1).double().numpy()
 
 
@@ -63,6 +73,24 @@ def _count(name, v, minimum=1):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {v!r}")
     return int(v)
+
+
+def as_dtype(dtype: torch.dtype | str) -> torch.dtype:
+    """``torch.float32``/``float64`` from a dtype or its name; anything else is an error."""
+    if isinstance(dtype, str):
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
+        dtype = getattr(torch, dtype)
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+    return dtype
+
+
+def is_static(balancer: Balancer) -> bool:
+    """True for weights that never change during a run (static scales, chains of them)."""
+    if isinstance(balancer, Static):
+        return True
+    return isinstance(balancer, Chain) and all(is_static(b) for b in balancer.balancers)
 
 
 def train(
@@ -74,12 +102,13 @@ def train(
     optimizer: OptimizerSpec | Sequence[tuple[OptimizerSpec, int]] | None = None,
     steps: int | None = None,
     condition_points: int | Mapping[str, int] = 200,
+    resample_conditions: int | None = None,
     callbacks: Sequence[Callback] = (),
     metrics: Callable[[nn.Module], dict] | str | None = "auto",
     eval_every: int = 100,
     log_every: int = 1,
     residual_loss: ResidualLoss = mean_square,
-    combine: Callable | None = None,
+    combine: Combiner | None = None,
     seed: int = 0,
     dtype: torch.dtype | str = torch.float32,
     threads: int | None = None,
@@ -95,51 +124,74 @@ def train(
       ``[(spec, steps), ...]`` such as ``adam_then_lbfgs(5000, 2000)``.
     - ``condition_points``: points per condition (one number, or per name). Conditions
       the model satisfies exactly (:class:`HardConstraint`) get no points and no term.
+    - ``resample_conditions``: redraw the condition points every this many steps
+      (``None``: keep the first draw; observations of a ``Data`` condition never change).
     - ``metrics``: ``model -> {name: value}`` evaluated every ``eval_every`` steps and at
       the end (``"auto"``: relative L2 against the reference when the problem has one).
     - ``residual_loss``: reduction of pointwise residuals (e.g. causal weighting).
-    - ``combine``: gradient combination ``combine(grads, weights, step) -> flat gradient``
-      where ``grads`` maps term names to flat per-term gradients (PCGrad, ConFIG,
-      MultiAdam's per-term moments); the optimizer then steps along the result. Without
-      it the gradient is that of ``Σ w_i L_i``. Used with first-order optimizers only.
+    - ``combine``: a :class:`~pinnkit.combining.Combiner` (PCGrad, ConFIG, MultiAdam …):
+      the optimizer steps along the direction it makes of the per-term gradients instead
+      of the gradient of ``Σ w_i L_i``.
     - ``seed``, ``dtype`` (``torch.float32``/``float64`` or ``"float32"``/``"float64"``),
       ``threads`` (``torch.set_num_threads`` for the duration of the run).
     - ``on_divergence``: ``"stop"`` keeps the last parameters with a finite loss, records
       ``status="diverged"`` and warns; ``"raise"`` does the same then raises
       :class:`Divergence`.
     - ``engine``: how input derivatives are computed (:mod:`pinnkit.models.engines`:
-      ``"autograd"``, ``"taylor"``, ``"taylor-compiled"`` or an :class:`Engine`); default
-      :data:`~pinnkit.models.engines.DEFAULT_ENGINE`. Engines agree to round-off.
+      ``"autograd"``, ``"taylor"``, ``"taylor-fused"``, ``"taylor-compiled"`` or an
+      :class:`Engine`); default :data:`~pinnkit.models.engines.DEFAULT_ENGINE`. Engines
+      agree to round-off; ``history.meta["engine"]`` says which one ran (and why a Taylor
+      engine fell back to reverse mode for a model it cannot run).
+
+    L-BFGS phases (:func:`pinnkit.optim.lbfgs`) step along the gradient of the weighted
+    sum: a combiner is not applied there and an adaptive balancer's weights are held at
+    their last values — both recorded as an ``event`` row of the history.
 
     The model is trained in place (converted to ``dtype``). The first call in a process
     tunes the C allocator for repeated same-size steps (:func:`pinnkit.runtime.tune_allocator`;
     ``PINNKIT_TUNE_MALLOC=0`` turns that off).
     """
-    if isinstance(dtype, str):
-        if dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
-        dtype = getattr(torch, dtype)
-    if dtype not in (torch.float32, torch.float64):
-        raise ValueError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
+    dtype = as_dtype(dtype)
     if on_divergence not in ("stop", "raise"):
         raise ValueError(f"on_divergence must be 'stop' or 'raise'; got {on_divergence!r}")
     _count("eval_every", eval_every)
     _count("log_every", log_every)
+    if resample_conditions is not None:
+        _count("resample_conditions", resample_conditions)
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ValueError(f"seed must be an integer; got {seed!r}")
+    if combine is not None and not isinstance(combine, Combiner):
+        raise ValueError(f"combine must be a pinnkit.combining.Combiner (PCGrad(), ConFIG(), MultiAdam() ...); "
+                         f"got {type(combine).__name__}")
     plan = as_plan(optimizer, steps)
-    total = sum(n for _, n in plan)
+    sampler = sampler or Uniform(2000)
+    balancer = balancer or Static({})
+    engine = get_engine(engine)
     tune_allocator()
+    with _threads(threads):
+        fit = _SingleFit(problem, model, sampler, condition_points, metrics, residual_loss, int(seed), dtype, engine)
+        loop = _Loop(fit, plan, balancer, combine, callbacks, eval_every, log_every, progress,
+                     resample_every=sampler.every, resample_conditions=resample_conditions)
+        loop.run()
+    history = fit.histories[0]
+    if history.status == "diverged" and on_divergence == "raise":
+        raise Divergence(history.message)
+    return history
 
-    old_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(_count("threads", threads))
-    try:
-        return _run(problem, model, sampler or Uniform(2000), balancer or Static({}), plan, total,
-                    condition_points, callbacks, metrics, eval_every, log_every, residual_loss,
-                    combine, int(seed), dtype, progress, on_divergence, get_engine(engine))
-    finally:
-        torch.set_num_threads(old_threads)
+
+class _threads:
+    """``torch.set_num_threads(n)`` for a block (nothing when ``n`` is ``None``)."""
+
+    def __init__(self, n):
+        self.n = None if n is None else _count("threads", n)
+
+    def __enter__(self):
+        self.old = torch.get_num_threads()
+        if self.n is not None:
+            torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.old)
 
 
 def _weighted_sum(terms, weights, names):
@@ -162,7 +214,8 @@ def _set_flat_grad(params, flat: torch.Tensor) -> None:
         raise ValueError(f"combined gradient has {flat.numel()} entries; the parameters have {i}")
 
 
-def _condition_points(problem, model, condition_points, rng, dtype):
+def condition_point_sets(problem, model, condition_points, rng, dtype):
+    """``{condition: (n, d) tensor}`` for every condition the model does not satisfy exactly."""
     satisfied = set(getattr(model, "satisfies", ()))
     names = [n for n in problem.conditions if n not in satisfied]
     if isinstance(condition_points, Mapping):
@@ -176,157 +229,275 @@ def _condition_points(problem, model, condition_points, rng, dtype):
                                dtype=dtype) for n in names}
 
 
-def _run(problem, model, sampler, balancer, plan, total, condition_points, callbacks, metrics,
-         eval_every, log_every, residual_loss, combine, seed, dtype, progress, on_divergence, engine):
-    rng = np.random.default_rng(seed)
-    torch.manual_seed(seed)
-    model.to(dtype)
-    unknowns = nn.ParameterDict({k: nn.Parameter(torch.tensor(float(v), dtype=dtype))
-                                 for k, v in problem.unknowns.items()})
-    params = {**problem.values, **unknowns}
-    points = {"residual": torch.as_tensor(sampler.sample(problem.domain, rng), dtype=dtype)}
-    points.update(_condition_points(problem, model, condition_points, rng, dtype))
-    if metrics == "auto":
-        metrics = Evaluator(problem) if problem.reference is not None else None
-    history = History(meta={"problem": problem.name, "parameters": problem.values, "seed": seed,
-                            "dtype": str(dtype).replace("torch.", ""), "total_steps": total,
-                            "plan": [(s.name, n, {k: v for k, v in s.options.items()}) for s, n in plan],
-                            "sampler": repr(sampler)})
-    state = TrainState(problem, model, params, unknowns, points, history, total_steps=total, dtype=dtype)
-    trainable = [p for p in list(model.parameters()) + list(unknowns.values()) if p.requires_grad]
-    names = list(points)
-    bstate = balancer.init(names)
-    state.weights = {n: 1.0 for n in names}
-    good = [p.detach().clone() for p in trainable]
+def _meta(problem, seed, dtype, plan, sampler, engine_used, **extra) -> dict:
+    return {"problem": problem.name, "parameters": problem.values, "seed": seed,
+            "dtype": str(dtype).replace("torch.", ""), "total_steps": sum(n for _, n in plan),
+            "plan": [(s.name, n, dict(s.options)) for s, n in plan], "sampler": repr(sampler),
+            "engine": engine_used, **extra}
 
-    residual_model = engine.wrap(model)
 
-    def evaluate_losses():
-        terms = loss_terms(problem, residual_model, state.points, params, residual_loss)
-        return terms
+class _SingleFit:
+    """One network: its points, parameters (and trainable unknowns), losses and metrics."""
 
-    def log(extra=None):
-        row = {"step": state.step, "phase": state.phase, "time": state.elapsed,
-               "loss": sum(state.weights[n] * state.losses[n] for n in names)}
-        row.update({f"loss/{n}": v for n, v in state.losses.items()})
-        row.update({f"weight/{n}": w for n, w in state.weights.items()})
-        row.update({f"unknown/{k}": float(v.detach()) for k, v in unknowns.items()})
-        row.update(extra or {})
-        history.append(**row)
+    members = 1
 
-    def run_metrics():
-        if metrics is None:
-            return {}
-        return {f"metric/{k}": float(v) for k, v in metrics(model).items()}
+    def __init__(self, problem, model, sampler, condition_points, metrics, residual_loss, seed, dtype, engine):
+        self.problem, self.model, self.sampler, self.dtype = problem, model, sampler, dtype
+        self.condition_points, self.residual_loss, self.seed = condition_points, residual_loss, seed
+        self.rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+        model.to(dtype)
+        self.unknowns = nn.ParameterDict({k: nn.Parameter(torch.tensor(float(v), dtype=dtype))
+                                          for k, v in problem.unknowns.items()})
+        self.params = {**problem.values, **self.unknowns}
+        self.points = {"residual": torch.as_tensor(sampler.sample(problem.domain, self.rng), dtype=dtype)}
+        self.points.update(condition_point_sets(problem, model, condition_points, self.rng, dtype))
+        self.names = list(self.points)
+        if metrics == "auto":
+            metrics = Evaluator(problem) if problem.reference is not None else None
+        self.metric_fn = metrics
+        self.trainable = [p for p in list(model.parameters()) + list(self.unknowns.values()) if p.requires_grad]
+        self.evaluated = engine.wrap(model)
+        self.problem_name = problem.name
+        self.engine_used = engine.describe(model)
+        self.plan_meta = None
+        self.histories: list[History] = []
 
-    for cb in callbacks:
-        cb.on_train_begin(state)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    def start(self, plan) -> None:
+        self.histories = [History(meta=_meta(self.problem, self.seed, self.dtype, plan, self.sampler,
+                                             self.engine_used))]
 
-        bar = tqdm(total=total, desc=problem.name, leave=False, mininterval=0.5)
-    try:
-        for spec, n_steps in plan:
-            if n_steps == 0 or state.stop:
-                continue
-            state.phase = spec.name
-            opt = spec.make(trainable)
-            sched = spec.schedule(opt) if spec.schedule else None
-            prev_loss = math.inf
-            for _ in range(n_steps):
-                state.step += 1
-                if sampler.every and state.step > 1 and (state.step - 1) % sampler.every == 0:
-                    new = sampler.refine(state.points["residual"].double().numpy(), problem.domain,
-                                         state.step, state.score, rng)
-                    state.points["residual"] = torch.as_tensor(new, dtype=dtype)
+    def losses(self) -> dict[str, torch.Tensor]:
+        return loss_terms(self.problem, self.evaluated, self.points, self.params, self.residual_loss)
+
+    def pointwise(self, name: str) -> torch.Tensor:
+        return term_residual(self.problem, self.model, name, self.points[name], self.params)
+
+    def metrics(self) -> list[dict]:
+        if self.metric_fn is None:
+            return [{}]
+        return [{f"metric/{k}": float(v) for k, v in self.metric_fn(self.model).items()}]
+
+    def unknown_values(self) -> dict:
+        return {f"unknown/{k}": float(v.detach()) for k, v in self.unknowns.items()}
+
+    def restore(self, good, dead) -> None:
+        with torch.no_grad():
+            for p, g in zip(self.trainable, good):
+                p.copy_(g)
+
+    def resample(self, step: int, score) -> None:
+        new = self.sampler.refine(self.points["residual"].double().numpy(), self.problem.domain, step, score,
+                                  self.rng)
+        self.points["residual"] = torch.as_tensor(new, dtype=self.dtype)
+
+    def resample_conditions(self) -> None:
+        fresh = condition_point_sets(self.problem, self.model, self.condition_points, self.rng, self.dtype)
+        self.points.update(fresh)
+
+    def finish(self) -> None:
+        pass
+
+
+class _Loop:
+    """The steps of one run (single network or batched members)."""
+
+    def __init__(self, fit, plan, balancer, combine, callbacks, eval_every, log_every, progress,
+                 resample_every=None, resample_conditions=None):
+        self.fit, self.plan, self.balancer, self.combine = fit, plan, balancer, combine
+        self.callbacks, self.eval_every, self.log_every, self.progress = list(callbacks), eval_every, log_every, progress
+        self.resample_every, self.resample_conditions_every = resample_every, resample_conditions
+        self.total = sum(n for _, n in plan)
+
+    # -- logging -------------------------------------------------------------------------
+    def _row(self, m: int, losses: dict, total: float, extra: dict) -> dict:
+        st = self.state
+        if self.fit.members == 1:  # the logged total is Σ w_i L_i of the logged terms
+            total = sum(st.weights[n] * losses[n] for n in self.fit.names)
+        row = {"step": st.step, "phase": st.phase, "time": st.elapsed, "loss": total}
+        row.update({f"loss/{n}": v for n, v in losses.items()})
+        row.update({f"weight/{n}": w for n, w in st.weights.items()})
+        if m == 0:
+            row.update(self.fit.unknown_values())
+        row.update(extra)
+        return row
+
+    def _event(self, text: str) -> None:
+        for h in self.fit.histories:
+            h.append(step=self.state.step, event=text)
+
+    def run(self) -> None:
+        fit = self.fit
+        M = fit.members
+        fit.start(self.plan)
+        histories = fit.histories
+        st = self.state = TrainState(fit.problem, fit.model, fit.params, fit.unknowns, fit.points, histories[0],
+                                     total_steps=self.total, dtype=fit.dtype)
+        names = fit.names
+        bstate = self.balancer.init(names)
+        cstate = self.combine.init(names) if self.combine is not None else None
+        st.weights = {n: 1.0 for n in names}
+        if is_static(self.balancer):
+            st.weights, bstate = self.balancer.update(dict(st.weights), bstate, None)
+        good = [p.detach().clone() for p in fit.trainable]
+        alive = [True] * M
+        last = [{} for _ in range(M)]
+        for cb in self.callbacks:
+            cb.on_train_begin(st)
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.total, desc=fit.problem_name if M == 1 else f"{fit.problem_name} ×{M}",
+                       leave=False, mininterval=0.5)
+        try:
+            for spec, n_steps in self.plan:
+                if n_steps == 0 or st.stop or not any(alive):
+                    continue
+                st.phase = spec.name
+                opt = spec.make(fit.trainable)
+                sched = spec.schedule(opt) if spec.schedule else None
+                iterations = None
                 if spec.uses_closure:
-                    lbfgs_losses = {}
-
-                    def closure():
-                        opt.zero_grad(set_to_none=True)
-                        terms = evaluate_losses()
-                        total_loss = _weighted_sum(terms, state.weights, names)
-                        if torch.isfinite(total_loss):
-                            total_loss.backward()
-                        if not lbfgs_losses:
-                            lbfgs_losses.update({n: float(t.detach()) for n, t in terms.items()})
-                        return total_loss
-
-                    lbfgs_state = opt.state[opt._params[0]]
-                    iters_before = lbfgs_state.get("n_iter", 0)
-                    before = [p.detach().clone() for p in trainable]
-                    loss = opt.step(closure)  # the loss of `before`: L-BFGS has moved the parameters since
-                    state.losses = lbfgs_losses
-                    loss_value = float(loss.detach())
-                    # torch's L-BFGS returns without iterating once the gradient is below tolerance_grad
-                    stalled = opt.state[opt._params[0]].get("n_iter", 0) == iters_before
-                else:
-                    opt.zero_grad(set_to_none=True)
-                    terms = evaluate_losses()
-                    ctx = Context(state.step, terms, trainable,
-                                  pointwise=lambda n: term_residuals(problem, model, state.points, params, n))
-                    state.weights, bstate = balancer.update({n: 1.0 for n in names}, bstate, ctx)
-                    total_loss = _weighted_sum(terms, state.weights, names)
-                    state.losses = {n: float(t.detach()) for n, t in terms.items()}
-                    loss_value = float(total_loss.detach())
-                    stalled = False
-                    if math.isfinite(loss_value):
-                        if combine is None:
-                            total_loss.backward()
-                        else:
-                            _set_flat_grad(trainable, combine(ctx.lazy_grads(), state.weights, state.step))
-                if not math.isfinite(loss_value) or not all(math.isfinite(v) for v in state.losses.values()):
-                    with torch.no_grad():
-                        for p, g in zip(trainable, good):
-                            p.copy_(g)
-                    history.status = "diverged"
-                    history.message = (f"loss became {loss_value} at step {state.step} ({spec.name}); "
-                                       f"parameters restored to the last step with a finite loss")
-                    state.stop = history.message
-                    warnings.warn(f"pinnkit: {history.message}", RuntimeWarning, stacklevel=3)
-                    break
-                if spec.uses_closure:  # the finite loss belongs to the parameters before this step's update
-                    good[:] = before
-                else:
-                    with torch.no_grad():
-                        torch._foreach_copy_(good, trainable)  # one call instead of one per tensor
-                if not spec.uses_closure:
-                    opt.step()
-                    if sched is not None:
-                        sched.step()
-                extra = {}
-                if state.step % eval_every == 0:
-                    extra = run_metrics()
-                if state.step % log_every == 0 or extra:
-                    log({**extra, "lr": opt.param_groups[0]["lr"]})
-                if bar is not None:
-                    bar.update(1)
-                    if state.step % 50 == 0:
-                        bar.set_postfix(loss=f"{loss_value:.3e}")
-                for cb in callbacks:
-                    cb.on_step_end(state)
-                if state.stop:
-                    break
-                if spec.uses_closure:
-                    if stalled or abs(prev_loss - loss_value) < spec.tolerance_change:
-                        history.append(step=state.step, event=f"{spec.name} converged")
+                    iterations = LBFGSIterations(opt, n_steps, spec.options.get("max_eval"))
+                    notes = []
+                    if not is_static(self.balancer):
+                        notes.append(f"{type(self.balancer).__name__} weights held at "
+                                     f"{ {n: round(w, 6) for n, w in st.weights.items()} }")
+                    if self.combine is not None:
+                        notes.append(f"{type(self.combine).__name__} not applied")
+                    if notes:
+                        self._event(f"{spec.name}: " + "; ".join(notes) + " (L-BFGS steps along the gradient "
+                                    "of the weighted sum of the terms)")
+                for _ in range(n_steps):
+                    st.step += 1
+                    if self.resample_every and st.step > 1 and (st.step - 1) % self.resample_every == 0:
+                        fit.resample(st.step, st.score)
+                    if (self.resample_conditions_every and st.step > 1
+                            and (st.step - 1) % self.resample_conditions_every == 0):
+                        fit.resample_conditions()
+                    if iterations is not None:
+                        values, totals, stop_reason = self._closure_step(iterations, names)
+                    else:
+                        values, totals, bstate, cstate = self._first_order_step(opt, names, bstate, cstate, alive)
+                        stop_reason = None
+                    finite = [math.isfinite(totals[m]) and all(math.isfinite(v) for v in values[m].values())
+                              for m in range(M)]
+                    newly_dead = [alive[m] and not finite[m] for m in range(M)]
+                    if any(newly_dead) or not all(alive):
+                        fit.restore(good, [not (alive[m] and finite[m]) for m in range(M)])
+                    for m in range(M):
+                        if newly_dead[m]:
+                            h = histories[m]
+                            h.status = "diverged"
+                            h.message = (f"loss became {totals[m]} at step {st.step} ({spec.name}); "
+                                         f"parameters restored to the last step with a finite loss")
+                            who = "" if M == 1 else f"ensemble member {m}: "
+                            warnings.warn(f"pinnkit: {who}{h.message}", RuntimeWarning, stacklevel=4)
+                            alive[m] = False
+                    if not any(alive):
+                        st.stop = histories[0].message if M == 1 else "every member diverged"
                         break
-                    prev_loss = loss_value
-    except KeyboardInterrupt:
-        state.stop = "interrupted"
-    finally:
-        if bar is not None:
-            bar.close()
-    if history.status == "running":
-        history.status = "completed" if not state.stop else ("stopped" if "target" not in state.stop else "target reached")
-        history.message = state.stop or ""
-    history.final = {"step": state.step, "time": state.elapsed, "loss": history.last("loss", math.nan),
-                     **{f"loss/{n}": v for n, v in state.losses.items()},
-                     **{f"unknown/{k}": float(v.detach()) for k, v in unknowns.items()},
-                     **run_metrics()}
-    for cb in callbacks:
-        cb.on_train_end(state)
-    if history.status == "diverged" and on_divergence == "raise":
-        raise Divergence(history.message)
-    return history
+                    if iterations is not None:
+                        good = [p.detach().clone() for p in iterations.start_params]
+                    else:
+                        if M > 1:
+                            fit.restore(good, [not a for a in alive])
+                        with torch.no_grad():
+                            torch._foreach_copy_(good, fit.trainable)  # one call instead of one per tensor
+                        opt.step()
+                        if sched is not None:
+                            sched.step()
+                    st.losses = values[0]
+                    for m in range(M):
+                        if alive[m]:
+                            last[m] = values[m]
+                    extra = fit.metrics() if st.step % self.eval_every == 0 else None
+                    if st.step % self.log_every == 0 or extra is not None:
+                        lr = opt.param_groups[0]["lr"]
+                        for m in range(M):
+                            if alive[m]:
+                                histories[m].append(**self._row(m, values[m], totals[m],
+                                                                {**(extra[m] if extra else {}), "lr": lr}))
+                    if bar is not None:
+                        bar.update(1)
+                        if st.step % 50 == 0:
+                            bar.set_postfix(loss=f"{totals[0]:.3e}")
+                    for cb in self.callbacks:
+                        cb.on_step_end(st)
+                    if st.stop:
+                        break
+                    if stop_reason is not None:
+                        self._event(f"{spec.name} converged: {stop_reason}")
+                        break
+                if iterations is not None:
+                    for h in histories:
+                        h.meta.setdefault("lbfgs", []).append(
+                            {"iterations": iterations.iterations, "evaluations": iterations.evaluations})
+        except KeyboardInterrupt:
+            st.stop = "interrupted"
+        finally:
+            if bar is not None:
+                bar.close()
+        if fit.members > 1 and not all(alive):  # the last optimizer step moved every member
+            fit.restore(good, [not a for a in alive])
+        fit.finish()
+        final_metrics = fit.metrics()
+        for m, h in enumerate(histories):
+            if h.status == "running":
+                if M == 1:
+                    stop = st.stop
+                    h.status = "completed" if not stop else ("stopped" if "target" not in stop else "target reached")
+                    h.message = stop or ""
+                else:
+                    h.status, h.message = ("stopped", "interrupted") if st.stop == "interrupted" else ("completed", "")
+            h.final = {"step": st.step, "time": st.elapsed, "loss": h.last("loss", math.nan),
+                       **{f"loss/{n}": v for n, v in last[m].items()},
+                       **(fit.unknown_values() if m == 0 else {}), **final_metrics[m]}
+        for cb in self.callbacks:
+            cb.on_train_end(st)
+
+    # -- one step ------------------------------------------------------------------------
+    def _first_order_step(self, opt, names, bstate, cstate, alive):
+        fit, st = self.fit, self.state
+        opt.zero_grad(set_to_none=True)
+        terms = fit.losses()
+        if fit.members == 1:
+            adaptive = not is_static(self.balancer)
+            ctx = (Context(st.step, terms, fit.trainable, pointwise=fit.pointwise)
+                   if adaptive or self.combine is not None else None)
+            if adaptive:
+                st.weights, bstate = self.balancer.update({n: 1.0 for n in names}, bstate, ctx)
+            total = _weighted_sum(terms, st.weights, names)
+            values = {n: float(t.detach()) for n, t in terms.items()}
+            loss_value = float(total.detach())
+            if math.isfinite(loss_value):
+                if self.combine is None:
+                    total.backward()
+                else:  # the per-term gradients a balancer already took are shared through ctx
+                    direction, cstate = self.combine.update(ctx.lazy_grads(), st.weights, cstate, st.step)
+                    _set_flat_grad(fit.trainable, direction)
+            return [values], [loss_value], bstate, cstate
+        per_member = _weighted_sum(terms, st.weights, names)  # (M,)
+        finite = torch.isfinite(per_member.detach())
+        mask = finite & torch.tensor(alive)
+        per_member.masked_fill(~mask, 0.0).sum().backward()
+        table = torch.stack([per_member.detach()] + [terms[n].detach() for n in names]).T.tolist()
+        values = [{n: row[i + 1] for i, n in enumerate(names)} for row in table]
+        return values, [row[0] for row in table], bstate, cstate
+
+    def _closure_step(self, iterations: LBFGSIterations, names):
+        fit, st = self.fit, self.state
+
+        def evaluate():
+            iterations.opt.zero_grad(set_to_none=True)
+            terms = fit.losses()
+            total = _weighted_sum(terms, st.weights, names)
+            if torch.isfinite(total):
+                total.backward()
+            return total, {n: float(t.detach()) for n, t in terms.items()}
+
+        iterations.start_params = [p.detach().clone() for p in fit.trainable]
+        it = iterations.step(evaluate)
+        # the losses of the parameters before this step's update, as for first-order steps
+        return [it.start_info], [it.start_loss], it.stop
