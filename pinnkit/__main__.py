@@ -1,7 +1,10 @@
 """Command line: ``python -m pinnkit train burgers --nu 0.00318 --steps 5000 --out runs/b1``.
 
-Problem parameters are options named like the parameters (``--nu``, ``--beta``); the rest
-mirror :class:`pinnkit.recipes.RunConfig`. Prints the final metrics as JSON.
+The options of ``train`` are generated from :class:`pinnkit.recipes.RunConfig`'s fields
+(``--num-points``, ``--optimizer``, ``--lbfgs-options '{"tolerance_change": 1e-7}'``, …: the
+help of each is the field's), plus one option per parameter of the chosen problem
+(``--nu``, ``--beta``). Options must be spelled out in full: an abbreviation is refused.
+Prints the final metrics as JSON.
 """
 from __future__ import annotations
 
@@ -9,51 +12,86 @@ import argparse
 import json
 import sys
 
-from .problems import zoo
 from .models.engines import DEFAULT_ENGINE, ENGINES
-from .recipes import COMBINE_CHOICES, RunConfig, load_run, run
+from .problems import zoo
+from .recipes import RunConfig, load_run, run
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pinnkit", description="Train and inspect physics-informed neural networks.")
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"not JSON ({e.msg}): {text!r}") from None
+
+
+def _json_dict(text: str):
+    v = _json(text)
+    if not isinstance(v, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object such as '{{\"key\": 1}}'; got {text!r}")
+    return v
+
+
+def _int_or_dict(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        return _json_dict(text)
+
+
+def _optional(kind):
+    def parse(text: str):
+        return None if text.lower() == "none" else kind(text)
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """One option per command-line field of RunConfig, typed from its annotation."""
+    for name, info in RunConfig.fields_help().items():
+        if name == "problem" or not info["cli"]:
+            continue
+        flag = f"--{name.replace('_', '-')}"
+        typ, default, helptext = str(info["type"]), info["default"], info["help"]
+        if info["choices"] and name != "engine":
+            helptext += f" ({', '.join(map(str, info['choices']))})"
+        if name == "engine":
+            parser.add_argument(flag, choices=sorted(ENGINES), default=None,
+                                help=f"{helptext}; default {DEFAULT_ENGINE}")
+        elif typ == "bool":
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=helptext)
+        elif typ == "dict":
+            parser.add_argument(flag, type=_json_dict, default=default, metavar="JSON", help=helptext)
+        elif "dict" in typ:
+            parser.add_argument(flag, type=_int_or_dict, default=default, metavar="N|JSON", help=helptext)
+        else:
+            kind = int if typ.startswith("int") else float if typ.startswith("float") else str
+            parser.add_argument(flag, type=_optional(kind) if "None" in typ else kind, default=default,
+                                help=f"{helptext} (default {default})")
+
+
+def _parser(problem: str | None = None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pinnkit", description="Train and inspect physics-informed neural networks.",
+                                allow_abbrev=False)
     sub = p.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train a zoo problem headlessly")
+    t = sub.add_parser("train", help="train a zoo problem headlessly", allow_abbrev=False)
     t.add_argument("problem", choices=zoo.names())
-    d = RunConfig()
-    for name, typ in (("width", int), ("depth", int), ("activation", str), ("sampler", str),
-                      ("num_points", int), ("resample_every", int), ("condition_points", int),
-                      ("balancer", str), ("optimizer", str), ("lr", float), ("steps", int),
-                      ("lbfgs_steps", int), ("seed", int), ("dtype", str), ("threads", int),
-                      ("eval_every", int), ("fourier_features", int)):
-        t.add_argument(f"--{name.replace('_', '-')}", type=typ, default=getattr(d, name))
-    t.add_argument("--engine", choices=sorted(ENGINES), default=None,
-                   help=f"derivative engine (default {DEFAULT_ENGINE})")
-    t.add_argument("--combine", choices=list(COMBINE_CHOICES), default="none",
-                   help="gradient combination of the loss terms (ConFIG, momentum ConFIG, PCGrad)")
-    t.add_argument("--causal", action="store_true", help="weight the residual causally over time (CausalResidual)")
-    t.add_argument("--hard", action="store_true", help="satisfy boundary/initial conditions exactly")
+    _add_run_options(t)
     t.add_argument("--out", help="folder to save the run (config, history, model, metrics)")
-    t.add_argument("--no-progress", action="store_true")
-    s = sub.add_parser("show", help="print a saved run's final metrics")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    if problem is not None:
+        for name, par in zoo.get(problem).parameters.items():
+            t.add_argument(f"--{name}", type=float, default=None, help=par.doc)
+    s = sub.add_parser("show", help="print a saved run's final metrics", allow_abbrev=False)
     s.add_argument("folder")
-    sub.add_parser("problems", help="list the zoo")
+    sub.add_parser("problems", help="list the zoo", allow_abbrev=False)
     return p
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["train"] and len(argv) > 1 and argv[1] in zoo.names():
-        # problem parameters become options of their own
-        prob = zoo.get(argv[1])
-        parser = _parser()
-        tp = parser._subparsers._group_actions[0].choices["train"]
-        for name, par in prob.parameters.items():
-            tp.add_argument(f"--{name}", type=float, default=None, help=par.doc)
-        args = parser.parse_args(argv)
-        params = {k: getattr(args, k) for k in prob.parameters if getattr(args, k) is not None}
-    else:
-        args = _parser().parse_args(argv)
-        params = {}
+    problem = argv[1] if argv[:1] == ["train"] and len(argv) > 1 and argv[1] in zoo.names() else None
+    args = _parser(problem).parse_args(argv)
     if args.command == "problems":
         for n in zoo.names():
             print(zoo.describe(n))
@@ -65,7 +103,8 @@ def main(argv=None) -> int:
             print(f"pinnkit: {e}", file=sys.stderr)
             return 2
         return 0
-    cfg = {k: getattr(args, k) for k in RunConfig.__dataclass_fields__ if hasattr(args, k) and k != "problem"}
+    params = {k: getattr(args, k) for k in zoo.get(args.problem).parameters if getattr(args, k) is not None}
+    cfg = {k: getattr(args, k) for k in RunConfig.fields_help() if hasattr(args, k) and k != "problem"}
     cfg.update(problem=args.problem, parameters=params)
     try:
         result = run(RunConfig.from_dict(cfg), out=args.out, progress=not args.no_progress)

@@ -23,7 +23,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 
-__all__ = ["Context", "Balancer", "Static", "Chain", "static", "chain", "BALANCERS", "make_balancer",
+__all__ = ["Context", "Balancer", "Static", "Chain", "Grouped", "static", "chain", "BALANCERS", "make_balancer",
            "LearningRateAnnealing", "GradNorm", "NTKWeights", "ReLoBRaLo", "SoftAdapt", "EMA",
            "lra", "grad_norm", "ntk", "relobralo", "softadapt", "ema", "ntk_trace"]
 
@@ -435,6 +435,98 @@ class EMA(Balancer):
         return out, dict(out)
 
 
+@dataclass
+class _GroupContext(Context):
+    """A :class:`Context` over groups: a group's gradient is the sum of its members'
+    gradients, each taken once through the outer context (and shared with it)."""
+
+    outer: Context | None = None
+    groups: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def grad(self, name: str) -> torch.Tensor:
+        if name not in self.groups:
+            return self.outer.grad(name)
+        if name not in self._grads:
+            self._grads[name] = sum(self.outer.grad(t) for t in self.groups[name])
+        return self._grads[name]
+
+
+class Grouped(Balancer):
+    """One weight per group of terms: ``balancer`` sees each group as one term whose loss is
+    the sum of its members' losses (gradients and per-point residuals likewise summed /
+    stacked), and every member receives its group's weight. Terms in no group stay terms of
+    their own. The authors' LRA on Helmholtz keeps one λ for the summed loss of the four
+    edges: ``Grouped(lra(), {"boundary": ["left", "right", "bottom", "top"]})``."""
+
+    def __init__(self, balancer: Balancer, groups: Mapping[str, Sequence[str]]):
+        if not isinstance(balancer, Balancer):
+            raise ValueError(f"Grouped wraps a Balancer; got {type(balancer).__name__}")
+        if not isinstance(groups, Mapping) or not groups:
+            raise ValueError(f"groups must map group names to lists of terms; got {groups!r}")
+        seen: set = set()
+        for g, members in groups.items():
+            members = list(members)
+            if not members:
+                raise ValueError(f"group {g!r} has no terms")
+            twice = seen & set(members)
+            if twice:
+                raise ValueError(f"terms {sorted(twice)} are in more than one group")
+            seen |= set(members)
+        self.balancer, self.groups = balancer, {g: list(m) for g, m in groups.items()}
+        self.upweights_small_gradients = balancer.upweights_small_gradients
+
+    def _names(self, names):
+        unknown = {t for m in self.groups.values() for t in m} - set(names)
+        if unknown:
+            raise ValueError(f"groups name unknown terms {sorted(unknown)}; terms are {list(names)}")
+        clash = set(self.groups) & set(names)
+        if clash:
+            raise ValueError(f"group names {sorted(clash)} are also term names; rename the groups")
+        grouped = {t for m in self.groups.values() for t in m}
+        out, placed = [], set()
+        for n in names:  # groups take the place of their first member, in term order
+            if n in grouped:
+                g = next(k for k, m in self.groups.items() if n in m)
+                if g not in placed:
+                    out.append(g)
+                    placed.add(g)
+            else:
+                out.append(n)
+        return out
+
+    def init(self, names):
+        names = list(names)
+        outer = self._names(names)
+        return {"names": names, "inner": self.balancer.init(outer)}
+
+    def _context(self, ctx: Context | None) -> Context | None:
+        if ctx is None:
+            return None
+        groups = self.groups
+        losses = {n: (sum(ctx.losses[t] for t in groups[n]) if n in groups else ctx.losses[n])
+                  for n in self._names(list(ctx.losses))}
+        pointwise = None
+        if ctx.pointwise is not None:
+            def pointwise(name):
+                if name in groups:
+                    return torch.cat([ctx.pointwise(t).reshape(-1, 1) for t in groups[name]])
+                return ctx.pointwise(name)
+        return _GroupContext(ctx.step, losses, ctx.params, pointwise=pointwise, outer=ctx, groups=groups)
+
+    def update(self, weights, state, ctx):
+        groups = self.groups
+        outer_in = {}
+        for n in self._names(list(weights)):
+            outer_in[n] = weights[groups[n][0]] if n in groups else weights[n]
+        outer, inner_state = self.balancer.update(outer_in, state["inner"], self._context(ctx))
+        out = {}
+        for k, w in weights.items():
+            g = next((g for g, m in groups.items() if k in m), None)
+            out[k] = float(outer[g] * w / outer_in[g]) if g is not None and outer_in[g] != 0 else (
+                float(outer[g]) if g is not None else float(outer[k]))
+        return out, {"names": state["names"], "inner": inner_state}
+
+
 def lra(rule: str = "paper", alpha: float | None = None, every: int | None = None,
         reference: str | None = None) -> LearningRateAnnealing:
     return LearningRateAnnealing(rule, alpha, every, reference)
@@ -475,6 +567,13 @@ BALANCERS: dict[str, Callable[..., Balancer]] = {
 
 
 def make_balancer(name: str, **kwargs) -> Balancer:
+    """A balancer by name with its options; ``groups={group: [term, ...]}`` among the options
+    shares one weight per group (:class:`Grouped`)."""
     if name not in BALANCERS:
         raise ValueError(f"unknown balancer {name!r}; choose one of {sorted(BALANCERS)}")
-    return BALANCERS[name](**kwargs)
+    groups = kwargs.pop("groups", None)
+    try:
+        balancer = BALANCERS[name](**kwargs)
+    except TypeError as e:
+        raise ValueError(f"balancer {name!r} does not take the options {sorted(kwargs)}: {e}") from None
+    return Grouped(balancer, groups) if groups else balancer

@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Sequence
 import torch
 
 __all__ = ["OptimizerSpec", "adam", "sgd", "lbfgs", "adam_then_lbfgs", "as_plan", "OPTIMIZERS", "make_plan",
-           "LBFGSIterations", "Iteration"]
+           "LBFGSIterations", "Iteration", "FIRST_ORDER"]
 
 
 @dataclass
@@ -41,40 +41,58 @@ def _positive(name, v):
         raise ValueError(f"{name} must be a finite number > 0; got {v!r}")
 
 
+def _decay(decay_rate, decay_steps, staircase):
+    """``lr · decay_rate^(step / decay_steps)``: in stairs every ``decay_steps`` steps
+    (``staircase=True``, torch's ``StepLR``) or smoothly every step (``ExponentialLR`` with
+    ``γ = decay_rate^(1/decay_steps)``, as the authors' TensorFlow/JAX schedules)."""
+    if decay_rate is None:
+        return None
+    _positive("decay_rate", decay_rate)
+    if isinstance(decay_steps, bool) or not isinstance(decay_steps, int) or decay_steps < 1:
+        raise ValueError(f"decay_steps must be a positive integer; got {decay_steps!r}")
+    if not isinstance(staircase, bool):
+        raise ValueError(f"staircase must be True or False; got {staircase!r}")
+    if staircase:
+        return lambda opt: torch.optim.lr_scheduler.StepLR(opt, decay_steps, gamma=decay_rate)
+    return lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=decay_rate ** (1.0 / decay_steps))
+
+
 def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), decay_rate: float | None = None,
-         decay_steps: int = 1000, fused: bool = False) -> OptimizerSpec:
+         decay_steps: int = 1000, fused: bool = False, staircase: bool = True) -> OptimizerSpec:
     """Adam (Kingma & Ba 2015), optionally with exponential decay
-    ``lr · decay_rate^(step / decay_steps)`` applied in stairs every ``decay_steps``.
+    ``lr · decay_rate^(step / decay_steps)``, in stairs every ``decay_steps`` steps
+    (``staircase=True``) or smoothly (``staircase=False``).
 
     ``fused=True`` uses torch's single-kernel implementation (same update to round-off;
-    about a third of the per-step optimizer time of the default at PINN sizes,
-    see ``benchmarks/``)."""
+    measured in ``benchmarks/``)."""
     _positive("learning rate", lr)
     if not isinstance(fused, bool):
         raise ValueError(f"fused must be True or False; got {fused!r}")
-    schedule = None
-    if decay_rate is not None:
-        _positive("decay_rate", decay_rate)
-        schedule = lambda opt: torch.optim.lr_scheduler.StepLR(opt, decay_steps, gamma=decay_rate)  # noqa: E731
-    return OptimizerSpec("adam", lambda p: torch.optim.Adam(p, lr=lr, betas=betas, fused=fused or None),
-                         schedule=schedule,
-                         options=dict(lr=lr, betas=betas, decay_rate=decay_rate, decay_steps=decay_steps, fused=fused))
+    b1, b2 = betas
+    if not (0 <= b1 < 1 and 0 <= b2 < 1):
+        raise ValueError(f"Adam betas must lie in [0, 1); got {betas!r}")
+    schedule = _decay(decay_rate, decay_steps, staircase)
+    options = dict(lr=lr, betas=tuple(betas), decay_rate=decay_rate, decay_steps=decay_steps, fused=fused)
+    if not staircase:
+        options["staircase"] = False
+    return OptimizerSpec("adam", lambda p: torch.optim.Adam(p, lr=lr, betas=tuple(betas), fused=fused or None),
+                         schedule=schedule, options=options)
 
 
 def sgd(lr: float = 1e-3, momentum: float = 0.0, decay_rate: float | None = None,
-        decay_steps: int = 1000) -> OptimizerSpec:
-    """Plain (momentum) SGD, ``θ ← θ − lr · d``, optionally with stair decay as :func:`adam`.
+        decay_steps: int = 1000, staircase: bool = True) -> OptimizerSpec:
+    """Plain (momentum) SGD, ``θ ← θ − lr · d``, optionally with decay as :func:`adam`.
     With a combiner that already normalises its direction (``MultiAdam``, momentum
     ConFIG) this applies only the learning rate."""
     _positive("learning rate", lr)
     if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
         raise ValueError(f"momentum must be a number in [0, 1); got {momentum!r}")
-    schedule = None
-    if decay_rate is not None:
-        _positive("decay_rate", decay_rate)
-        schedule = lambda opt: torch.optim.lr_scheduler.StepLR(opt, decay_steps, gamma=decay_rate)  # noqa: E731
+    schedule = _decay(decay_rate, decay_steps, staircase)
+    options = dict(lr=lr, momentum=momentum, decay_rate=decay_rate, decay_steps=decay_steps)
+    if not staircase:
+        options["staircase"] = False
     return OptimizerSpec("sgd", lambda p: torch.optim.SGD(p, lr=lr, momentum=momentum), schedule=schedule,
-                         options=dict(lr=lr, momentum=momentum, decay_rate=decay_rate, decay_steps=decay_steps))
+                         options=options)
 
 
 def lbfgs(lr: float = 1.0, history_size: int = 50, tolerance_grad: float = 1e-7,
@@ -269,23 +287,38 @@ def as_plan(optimizer: OptimizerSpec | Sequence[tuple[OptimizerSpec, int]] | Non
     return plan
 
 
-#: name -> plan builder (steps, lr, lbfgs_steps) for widgets and the command line
-OPTIMIZERS = {
-    "adam": lambda steps, lr=1e-3, lbfgs_steps=0: [(adam(lr), steps)],
-    "lbfgs": lambda steps, lr=1.0, lbfgs_steps=0: [(lbfgs(lr=lr), steps)],
-    "sgd": lambda steps, lr=1e-3, lbfgs_steps=0: [(sgd(lr), steps)],
-    "adam+lbfgs": lambda steps, lr=1e-3, lbfgs_steps=0: adam_then_lbfgs(steps, lbfgs_steps, lr),
-    # MultiAdam (Yao et al. 2023; PINNacle lr 1e-3): plain SGD that applies the learning rate to
-    # the direction of a pinnkit.combining.MultiAdam combiner, which pinnkit.recipes supplies
-    # (training_options); a plan built here alone has no combiner and is plain SGD
-    "multiadam": lambda steps, lr=1e-3, lbfgs_steps=0: [(sgd(lr), steps)],
-}
+#: first-order optimizer names -> spec builders ``(lr, **options)``; ``"multiadam"`` is
+#: SGD that applies the learning rate to a :class:`pinnkit.combining.MultiAdam` direction
+#: (:func:`pinnkit.recipes.build` pairs them; a plan alone has no combiner)
+FIRST_ORDER = {"adam": adam, "sgd": sgd, "multiadam": sgd}
+
+#: names of training plans, for configurations, widgets and the command line
+OPTIMIZERS = ("adam", "lbfgs", "sgd", "adam+lbfgs", "multiadam")
 
 
-def make_plan(name: str, steps: int, lr: float | None = None, lbfgs_steps: int = 0) -> Plan:
+def make_plan(name: str, steps: int, lr: float | None = None, lbfgs_steps: int = 0,
+              options: dict | None = None, lbfgs_options: dict | None = None) -> Plan:
+    """A plan by name: ``"adam"``, ``"sgd"``, ``"multiadam"`` (first-order, ``steps``
+    steps, ``options`` for :func:`adam` / :func:`sgd`), ``"lbfgs"`` (``steps`` iterations,
+    ``lbfgs_options`` for :func:`lbfgs`; ``lr`` its step length, default 1) or
+    ``"adam+lbfgs"`` (``steps`` Adam steps, then up to ``lbfgs_steps`` L-BFGS iterations)."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
-    kw = {"lbfgs_steps": lbfgs_steps}
-    if lr is not None:
-        kw["lr"] = lr
-    return OPTIMIZERS[name](steps, **kw)
+    options, lbfgs_options = dict(options or {}), dict(lbfgs_options or {})
+
+    def call(fn, what, **kw):
+        try:
+            return fn(**kw)
+        except TypeError as e:
+            raise ValueError(f"bad {what} options {kw}: {e}") from None
+
+    if name == "lbfgs":
+        if options:
+            raise ValueError(f"optimizer 'lbfgs' takes lbfgs options, not first-order options {options}")
+        return [(call(lbfgs, "L-BFGS", **{"lr": 1.0 if lr is None else lr, **lbfgs_options}), steps)]
+    first = call(FIRST_ORDER[name.split("+")[0]], name.split("+")[0], **{"lr": 1e-3 if lr is None else lr, **options})
+    if name == "adam+lbfgs":
+        return [(first, steps), (call(lbfgs, "L-BFGS", **lbfgs_options), lbfgs_steps)]
+    if lbfgs_options:
+        raise ValueError(f"lbfgs options {lbfgs_options} given for optimizer {name!r}, which has no L-BFGS phase")
+    return [(first, steps)]

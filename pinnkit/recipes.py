@@ -1,80 +1,131 @@
 """Runs described by plain data: the edge where names become objects.
 
-``RunConfig`` is what a widget, a notebook's parameter cell or the command line fills in;
-``build(config)`` turns it into a problem, model, sampler, balancer and plan through the
-registries; ``training_options(config, problem)`` the gradient combiner and the residual
-reduction (causal weighting) it names; ``run(config)`` trains it; ``save_run``/``load_run``
-persist a run folder (``config.json``, ``history.json``, ``model.pt``, ``metrics.json``, all
-written atomically).
+``RunConfig`` holds every setting of a run as JSON-able values — what a widget, a notebook's
+parameter cell, a sweep or the command line fills in. ``build(config)`` turns it into a
+:class:`Recipe`: the problem, the model, the sampler, the balancer, the gradient combiner,
+the optimizer plan, the residual reduction, the callbacks and the training strategy, with
+``recipe.train()`` to train it. ``run(config)`` builds, trains and (optionally) saves;
+``save_run``/``load_run`` persist a run folder (``config.json``, ``history.json``,
+``model.pt``, ``metrics.json``, all written atomically). Everything that trains a
+configuration — :func:`run`, :func:`pinnkit.sweep`, the command line and the widgets —
+goes through :func:`build`.
+
+Each field of ``RunConfig`` carries its help text and, where it names something, the
+registry of allowed names (``RunConfig.fields_help()``); the command line and the widget
+controls are generated from them.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+import math
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
+import numpy as np
+import torch
 from torch import nn
 
-from .balancing import make_balancer
-from .combining import COMBINERS, MultiAdam, make_combiner
-from .losses import CausalResidual
-from .models import build_model
-from .optim import make_plan
+from .balancing import BALANCERS, make_balancer
+from .combining import COMBINERS, Combiner, MultiAdam, make_combiner
+from .losses import CausalResidual, mean_square
+from .models import MODELS, ACTIVATIONS, build_model
+from .models.engines import ENGINES
+from .optim import OPTIMIZERS, make_plan
 from .problems import zoo
 from .problems.problem import Problem
-from .sampling import make_sampler
+from .sampling import SAMPLERS, make_sampler
 from .training import Callback, History, atomic_write_text, load_checkpoint, save_checkpoint, train
-from .training.strategies import CausalMonitor
+from .training.strategies import STRATEGIES, CausalMonitor, Strategy
 
-__all__ = ["RunConfig", "Run", "build", "training_options", "run", "save_run", "load_run", "COMBINE_CHOICES"]
+__all__ = ["RunConfig", "Run", "Recipe", "build", "run", "save_run", "load_run", "COMBINE_CHOICES"]
 
 #: ``RunConfig.combine`` values: no combination, or a combiner of :mod:`pinnkit.combining`.
 #: MultiAdam is chosen as ``optimizer="multiadam"`` (it replaces the optimizer's moments).
 COMBINE_CHOICES = ("none",) + tuple(n for n in COMBINERS if n != "multiadam")
 
+
+def _setting(default, help: str, *, choices: Callable[[], Sequence[str]] | None = None, group: str = "fit",
+             widget: tuple | None = None, cli: bool = True):
+    """A field of :class:`RunConfig` with what the command line and the widgets need to know."""
+    meta = {"help": help, "choices": choices, "group": group, "widget": widget, "cli": cli}
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _problems():
+    return zoo.names()
+
+
 #: settings added after run stores existed: left out of ``key()`` while they hold these
 #: defaults, so every configuration stored before keeps its key
-_LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}}
+_LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}, "model": "mlp", "model_options": {},
+                   "scale_inputs": True, "sampler_options": {}, "resample_conditions": None,
+                   "optimizer_options": {}, "lbfgs_options": {}, "combine_options": {}, "strategy": "none",
+                   "strategy_options": {}, "unknowns": {}, "data": {}}
 
 
 @dataclass
 class RunConfig:
     """Everything needed to reproduce a run, as plain JSON-able values."""
 
-    problem: str = "burgers"
-    parameters: dict = field(default_factory=dict)
-    width: int = 20
-    depth: int = 4
-    activation: str = "tanh"
-    hard: bool = False
-    fourier_features: int = 0
-    fourier_sigma: float = 1.0
-    sampler: str = "sobol"
-    num_points: int = 2000
-    resample_every: int | None = None
-    condition_points: int = 200
-    balancer: str = "none"
-    balancer_options: dict = field(default_factory=dict)
-    optimizer: str = "adam"
-    lr: float | None = None
-    steps: int = 2000
-    lbfgs_steps: int = 0
-    seed: int = 0
-    dtype: str = "float32"
-    threads: int | None = None
-    eval_every: int = 100
-    #: derivative engine (``pinnkit.models.engines.ENGINES``); ``None`` is the default one
-    engine: str | None = None
-    #: gradient combination (``COMBINE_CHOICES``): ``"pcgrad"``, ``"config"``, ``"mconfig"``
-    #: (momentum ConFIG; the paper pairs it with ``optimizer="sgd"``) or ``"none"``
-    combine: str = "none"
-    #: train the residual with a :class:`~pinnkit.losses.CausalResidual` over the problem's
-    #: time range; ``causal_options`` are its keyword arguments (``num_slices``,
-    #: ``epsilons``, ``delta``, ``max_calls``)
-    causal: bool = False
-    causal_options: dict = field(default_factory=dict)
+    problem: str = _setting("burgers", "zoo problem", choices=_problems, group="problem")
+    parameters: dict = _setting({}, "values of the problem's parameters, e.g. {\"beta\": 30}", group="problem",
+                                cli=False)
+    model: str = _setting("mlp", "network architecture", choices=lambda: sorted(MODELS), group="model",
+                          widget=("select",))
+    width: int = _setting(20, "neurons per hidden layer", group="model", widget=("int", 4, 128, 4))
+    depth: int = _setting(4, "hidden layers", group="model", widget=("int", 1, 8, 1))
+    activation: str = _setting("tanh", "activation function", choices=lambda: sorted(ACTIVATIONS), group="model",
+                               widget=("select",))
+    hard: bool = _setting(False, "satisfy boundary/initial conditions exactly (the problem's transform)",
+                          group="model", widget=("check", "hard constraints"))
+    fourier_features: int = _setting(0, "random Fourier features of the input (0: none)", group="model")
+    fourier_sigma: float = _setting(1.0, "scale σ of the Fourier features' frequencies", group="model")
+    scale_inputs: bool = _setting(True, "scale inputs from the domain box to [-1, 1] before the network",
+                                  group="model")
+    model_options: dict = _setting({}, "further network options, e.g. {\"periodic\": {\"x\": 10}} for an exact "
+                                       "periodic embedding of x", group="model")
+    sampler: str = _setting("sobol", "residual points", choices=lambda: sorted(SAMPLERS), widget=("select",))
+    num_points: int = _setting(2000, "residual (collocation) points", widget=("int", 100, 20000, 100))
+    resample_every: int | None = _setting(None, "redraw / refine the residual points every n steps",
+                                          widget=("int", 0, 2000, 50, "0 = never"))
+    sampler_options: dict = _setting({}, "sampler options, e.g. {\"k\": 1, \"c\": 1} for RAD")
+    condition_points: int | dict = _setting(200, "points per boundary/initial condition (or per name)")
+    resample_conditions: int | None = _setting(None, "redraw the condition points every n steps")
+    balancer: str = _setting("none", "loss weighting", choices=lambda: sorted(BALANCERS), widget=("select",))
+    balancer_options: dict = _setting({}, "balancer options, e.g. {\"scales\": {\"initial\": 100}} for static, "
+                                          "{\"groups\": {\"boundary\": [...]}} to share one weight")
+    optimizer: str = _setting("adam", "optimizer plan", choices=lambda: list(OPTIMIZERS), widget=("select",))
+    lr: float | None = _setting(None, "learning rate (default 1e-3; 1 for lbfgs)", widget=("log", -5.0, 0.5))
+    optimizer_options: dict = _setting({}, "first-order optimizer options: betas, decay_rate, decay_steps, "
+                                           "staircase, fused, momentum")
+    steps: int = _setting(2000, "training steps (L-BFGS iterations for optimizer=lbfgs)",
+                          widget=("intinput", 1, 1_000_000, 100))
+    lbfgs_steps: int = _setting(0, "L-BFGS iterations after Adam (optimizer=adam+lbfgs)")
+    lbfgs_options: dict = _setting({}, "L-BFGS options: lr, history_size, tolerance_grad, tolerance_change, "
+                                       "line_search, max_eval")
+    combine: str = _setting("none", "gradient combination of the loss terms (MultiAdam is optimizer=multiadam)",
+                            choices=lambda: list(COMBINE_CHOICES), widget=("select",))
+    combine_options: dict = _setting({}, "options of the combiner (or of MultiAdam)")
+    causal: bool = _setting(False, "weight the residual causally over time (CausalResidual)",
+                            widget=("check", "causal residual (time-dependent problems)"))
+    causal_options: dict = _setting({}, "CausalResidual options: num_slices, epsilons, delta, max_calls")
+    strategy: str = _setting("none", "training strategy", choices=lambda: sorted(STRATEGIES))
+    strategy_options: dict = _setting({}, "strategy options: curriculum {\"parameter\", \"values\"}, ramp "
+                                          "{\"parameter\", \"start\", \"ramp_steps\"}, seq2seq {\"windows\"}")
+    unknowns: dict = _setting({}, "parameters to identify from data: {name: initial value} or "
+                                  "{name: {\"init\": v, \"log\": true}}", cli=False)
+    data: dict = _setting({}, "observations from the reference: {\"points\": n, \"noise\": σ (fraction of std u)}",
+                          cli=False)
+    seed: int = _setting(0, "seed of the initialisation and of every random draw", widget=("intinput", 0, 2**31 - 1, 1))
+    dtype: str = _setting("float32", "floating-point precision", choices=lambda: ["float32", "float64"],
+                          group="model", widget=("radio",))
+    threads: int | None = _setting(None, "torch CPU threads (default: torch's setting; sweeps share the cores)")
+    eval_every: int = _setting(100, "steps between evaluations of the error against the reference")
+    engine: str | None = _setting(None, "derivative engine (default autograd)", choices=lambda: sorted(ENGINES))
 
     def __post_init__(self):
         if self.combine not in COMBINE_CHOICES:
@@ -83,8 +134,14 @@ class RunConfig:
                              f"choose one of {list(COMBINE_CHOICES)}{hint}")
         if not isinstance(self.causal, bool):
             raise ValueError(f"causal must be True or False; got {self.causal!r}")
-        if not isinstance(self.causal_options, dict):
-            raise ValueError(f"causal_options must be a dict of CausalResidual options; got {self.causal_options!r}")
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.default is MISSING and isinstance(f.default_factory(), dict) and not isinstance(v, dict):
+                what = "CausalResidual options" if f.name == "causal_options" else "settings"
+                raise ValueError(f"{f.name} must be a dict of {what}; got {v!r}")
+            choices = f.metadata.get("choices")
+            if choices is not None and f.name != "engine" and v not in choices():
+                raise ValueError(f"unknown {f.name} {v!r}; choose one of {list(choices())}")
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
@@ -97,13 +154,30 @@ class RunConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def replace(self, **changes) -> "RunConfig":
+        """A copy with some settings changed (``RunConfig.from_dict`` rules)."""
+        return RunConfig.from_dict({**self.to_dict(), **changes})
+
+    @staticmethod
+    def fields_help() -> dict[str, dict]:
+        """``{field: {"default", "help", "choices", "group", "widget", "cli", "type"}}`` for
+        generated front ends (the command line, the widget controls)."""
+        out = {}
+        for f in fields(RunConfig):
+            m = dict(f.metadata)
+            m["choices"] = list(m["choices"]()) if m.get("choices") else None
+            m["default"] = f.default_factory() if f.default is MISSING else f.default
+            m["type"] = f.type
+            out[f.name] = m
+        return out
+
     def key(self) -> str:
         """A stable hash of the configuration (for run stores). The derivative engine is
         left out: it changes how fast a run goes, not its result (engines agree to
         round-off), so a stored run is reused whichever engine asks for it. Settings added
-        later (``combine``, ``causal``, ``causal_options``) enter only when they differ from
-        their defaults (``causal_options`` only with ``causal=True``, the only case where
-        they act), so the keys of configurations stored before them are unchanged."""
+        later enter only when they differ from their defaults (``causal_options`` only with
+        ``causal=True``, the only case where they act), so the keys of configurations stored
+        before them are unchanged."""
         d = self.to_dict()
         d.pop("engine")
         if not self.causal:
@@ -126,60 +200,197 @@ class Run:
         return self.history.final
 
 
-def build(config: RunConfig):
-    """``(problem, model, sampler, balancer, plan)`` for a configuration. A configuration
-    with ``combine``, ``causal`` or ``optimizer="multiadam"`` also needs
-    :func:`training_options`'s keyword arguments for ``train`` (without them the multiadam
-    plan is plain SGD); :func:`run` passes both."""
+@dataclass
+class Recipe:
+    """Everything one configuration trains with (made by :func:`build`).
+
+    ``train(callbacks=..., progress=...)`` trains ``model`` in place through its
+    ``strategy`` (one or several :func:`pinnkit.train` stages) and returns the history.
+    ``train_kwargs(problem)`` are the keyword arguments of one stage on ``problem``."""
+
+    config: RunConfig
+    problem: Problem
+    model: nn.Module
+    sampler: object
+    balancer: object
+    combiner: Combiner | None
+    plan: list
+    strategy: Strategy
+    make_residual_loss: Callable[[Problem], object]
+
+    @property
+    def total_steps(self) -> int:
+        return sum(n for _, n in self.plan) * self.strategy.stages
+
+    @property
+    def terms(self) -> list[str]:
+        satisfied = set(getattr(self.model, "satisfies", ()))
+        return ["residual"] + [n for n in self.problem.conditions if n not in satisfied]
+
+    def sampler_for(self, num_points: int | None = None):
+        c = self.config
+        return _sampler(c, num_points or c.num_points)
+
+    def train_kwargs(self, problem: Problem) -> dict:
+        c = self.config
+        return dict(sampler=self.sampler, balancer=self.balancer, optimizer=self.plan, combine=self.combiner,
+                    residual_loss=self.make_residual_loss(problem), condition_points=c.condition_points,
+                    resample_conditions=c.resample_conditions, eval_every=c.eval_every, seed=c.seed, dtype=c.dtype,
+                    threads=c.threads, engine=c.engine)
+
+    def train(self, callbacks: Sequence[Callback] = (), progress: bool = True) -> History:
+        c = self.config
+        outer = list(callbacks)
+
+        def fit(problem: Problem, model: nn.Module, share: int = 1, callbacks: Sequence[Callback] = ()) -> History:
+            """One stage: ``problem`` and ``model`` with every other setting of the run
+            (``share``: the stage gets ``num_points // share`` residual points)."""
+            kw = self.train_kwargs(problem)
+            if share > 1:
+                kw["sampler"] = self.sampler_for(max(1, c.num_points // share))
+            cbs = [*outer, *callbacks]
+            if isinstance(kw["residual_loss"], CausalResidual):  # logs causal/epsilon and causal/min_weight
+                cbs.append(CausalMonitor(kw["residual_loss"]))
+            return train(problem, model, callbacks=cbs, progress=progress, **kw)
+
+        history = self.strategy.run(self.problem, self.model, fit)
+        if self.strategy.stages > 1 and self.problem.reference is not None:
+            from .training import Evaluator  # the whole problem's error of the trained (stitched) model
+
+            history.final.update({f"metric/{k}": float(v) for k, v in Evaluator(self.problem)(self.model).items()})
+        history.meta["config"] = c.to_dict()
+        return history
+
+
+def _sampler(config: RunConfig, num_points: int):
+    options = dict(config.sampler_options)
+    if config.sampler in ("grid", "fixed"):
+        if config.resample_every:
+            raise ValueError(f"sampler {config.sampler!r} never resamples; resample_every must be None")
+    else:
+        options["every"] = config.resample_every
+    return make_sampler(config.sampler, num_points, **options)
+
+
+def _unknowns(config: RunConfig) -> tuple[dict, list]:
+    initial, log = {}, []
+    for name, spec in config.unknowns.items():
+        if isinstance(spec, dict):
+            bad = set(spec) - {"init", "log"}
+            if bad or "init" not in spec:
+                raise ValueError(f"unknown {name!r}: give {{\"init\": value, \"log\": true/false}}; got {spec!r}")
+            initial[name] = spec["init"]
+            if spec.get("log"):
+                log.append(name)
+        else:
+            initial[name] = spec
+    return initial, log
+
+
+def observations(problem: Problem, points: int, noise: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``points`` observations of the reference at nodes of the problem's test grid, drawn
+    without replacement (Raissi et al.'s inverse Burgers draws its 2000 from the reference
+    grid), with noise ``noise · std(u) · N(0, 1)``. Returns ``(x (n, d), y (n, 1))``."""
+    if problem.reference is None:
+        raise ValueError(f"{problem.name} has no reference to draw observations from")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ValueError(f"data points must be a positive integer; got {points!r}")
+    if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"data noise must be a finite number >= 0; got {noise!r}")
+    grid = problem.test_grid()
+    if points > len(grid):
+        raise ValueError(f"{points} observations asked for, but the test grid has {len(grid)} nodes")
+    rng = np.random.default_rng([seed, 7])
+    x = grid[np.sort(rng.choice(len(grid), points, replace=False))]
+    y = problem.reference_on(x)
+    if noise:
+        y = y + noise * np.std(y) * rng.standard_normal(y.shape)
+    return x, y
+
+
+def _problem(config: RunConfig) -> Problem:
     problem = zoo.get(config.problem, **config.parameters)
-    model = build_model(problem, config.width, config.depth, config.activation, config.seed, config.hard,
-                        config.fourier_features, config.fourier_sigma)
-    kw = {"every": config.resample_every} if config.sampler != "grid" else {}
-    sampler = make_sampler(config.sampler, config.num_points, **kw)
+    if config.data:
+        bad = set(config.data) - {"points", "noise"}
+        if bad:
+            raise ValueError(f"data options are points and noise; got {sorted(bad)}")
+        if "points" not in config.data:
+            raise ValueError("data needs the number of observations: {\"points\": n}")
+        x, y = observations(problem, config.data["points"], config.data.get("noise", 0.0), config.seed)
+        problem = problem.with_data(x, y)
+    if config.unknowns:
+        initial, log = _unknowns(config)
+        problem = problem.with_unknowns(initial, log)
+    return problem
+
+
+def build(config: RunConfig | dict) -> Recipe:
+    """Everything a run of ``config`` needs, made from the registries (see :class:`Recipe`)."""
+    config = RunConfig.from_dict(config) if isinstance(config, dict) else config
+    problem = _problem(config)
+    try:
+        strategy = STRATEGIES[config.strategy](**config.strategy_options)
+    except TypeError as e:
+        raise ValueError(f"strategy {config.strategy!r} does not take the options {config.strategy_options}: {e}") from None
+
+    def make_model(p: Problem) -> nn.Module:
+        try:
+            return build_model(p, config.width, config.depth, config.activation, config.seed, config.hard,
+                               config.fourier_features, config.fourier_sigma, config.scale_inputs,
+                               architecture=config.model, **config.model_options)
+        except TypeError as e:
+            raise ValueError(f"model options {config.model_options} are not options of build_model: {e}") from None
+
+    model = strategy.model(problem, make_model)
+    model.to(getattr(torch, config.dtype))
+    sampler = _sampler(config, config.num_points)
     balancer = make_balancer(config.balancer, **config.balancer_options)
-    plan = make_plan(config.optimizer, config.steps, config.lr, config.lbfgs_steps)
-    return problem, model, sampler, balancer, plan
-
-
-def training_options(config: RunConfig, problem: Problem) -> dict:
-    """The ``train`` keyword arguments a configuration names beyond :func:`build`'s objects:
-    ``combine`` (a fresh combiner: ``config.combine``, or :class:`~pinnkit.combining.MultiAdam`
-    for ``optimizer="multiadam"``) and ``residual_loss`` (a fresh
-    :class:`~pinnkit.losses.CausalResidual` when ``config.causal``). Empty for a plain run."""
-    out = {}
+    plan = make_plan(config.optimizer, config.steps, config.lr, config.lbfgs_steps, config.optimizer_options,
+                     config.lbfgs_options)
+    combiner = None
     if config.optimizer == "multiadam":
         if config.combine != "none":
             raise ValueError(f"optimizer 'multiadam' combines the term gradients itself; it cannot be used "
                              f"with combine={config.combine!r} (set combine='none')")
-        out["combine"] = MultiAdam()
+        try:
+            combiner = MultiAdam(**config.combine_options)
+        except TypeError as e:
+            raise ValueError(f"combine_options {config.combine_options} are not MultiAdam options: {e}") from None
     elif config.combine != "none":
-        out["combine"] = make_combiner(config.combine, **({"seed": config.seed} if config.combine == "pcgrad" else {}))
+        opts = dict(config.combine_options)
+        if config.combine == "pcgrad":
+            opts.setdefault("seed", config.seed)
+        try:
+            combiner = make_combiner(config.combine, **opts)
+        except TypeError as e:
+            raise ValueError(f"combine_options {opts} are not {config.combine} options: {e}") from None
+    elif config.combine_options:
+        raise ValueError(f"combine_options {config.combine_options} given without a combiner")
     if config.causal:
         if not problem.domain.is_time_dependent:
             raise ValueError(f"causal=True needs a time-dependent problem; {problem.name} has coordinates "
                              f"{list(problem.domain.names)} and no time")
-        try:
-            out["residual_loss"] = CausalResidual.for_problem(problem, **config.causal_options)
-        except TypeError as e:
-            raise ValueError(f"causal_options {config.causal_options} are not CausalResidual options "
-                             f"(num_slices, epsilons, delta, max_calls): {e}") from e
-    return out
+
+        def make_residual_loss(p):
+            try:
+                return CausalResidual.for_problem(p, **config.causal_options)
+            except TypeError as e:
+                raise ValueError(f"causal_options {config.causal_options} are not CausalResidual options "
+                                 f"(num_slices, epsilons, delta, max_calls): {e}") from e
+
+        make_residual_loss(problem)  # check the options now, before anything trains
+    else:
+        def make_residual_loss(p):
+            return mean_square
+    return Recipe(config, problem, model, sampler, balancer, combiner, plan, strategy, make_residual_loss)
 
 
 def run(config: RunConfig | dict, out: str | Path | None = None, callbacks: Sequence[Callback] = (),
         progress: bool = True) -> Run:
     """Train one configuration; save it to ``out`` if given."""
-    config = RunConfig.from_dict(config) if isinstance(config, dict) else config
-    problem, model, sampler, balancer, plan = build(config)
-    extra = training_options(config, problem)
-    if "residual_loss" in extra:     # logs causal/epsilon and causal/min_weight with every row
-        callbacks = [*callbacks, CausalMonitor(extra["residual_loss"])]
-    history = train(problem, model, sampler=sampler, balancer=balancer, optimizer=plan,
-                    condition_points=config.condition_points, callbacks=callbacks, eval_every=config.eval_every,
-                    seed=config.seed, dtype=config.dtype, threads=config.threads, progress=progress,
-                    engine=config.engine, **extra)
-    history.meta["config"] = config.to_dict()
-    result = Run(config, problem, model, history)
+    recipe = build(config)
+    history = recipe.train(callbacks=callbacks, progress=progress)
+    result = Run(recipe.config, recipe.problem, recipe.model, history)
     if out is not None:
         save_run(out, result)
     return result
@@ -201,7 +412,6 @@ def load_run(folder: str | Path) -> Run:
         if not (folder / name).exists():
             raise FileNotFoundError(f"{folder} is not a pinnkit run folder: {name} is missing")
     config = RunConfig.from_dict(json.loads((folder / "config.json").read_text()))
-    problem, model, *_ = build(config)
-    model.to(getattr(__import__("torch"), config.dtype))
-    load_checkpoint(folder / "model.pt", model)
-    return Run(config, problem, model, History.load(folder / "history.json"))
+    recipe = build(config)
+    load_checkpoint(folder / "model.pt", recipe.model)
+    return Run(config, recipe.problem, recipe.model, History.load(folder / "history.json"))

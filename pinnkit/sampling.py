@@ -21,7 +21,8 @@ from scipy.stats import qmc
 
 from .problems.domains import Box
 
-__all__ = ["Sampler", "Grid", "Uniform", "Sobol", "LatinHypercube", "interior", "SAMPLERS", "make_sampler"]
+__all__ = ["Sampler", "Grid", "Uniform", "Sobol", "LatinHypercube", "FixedPoints", "interior", "SAMPLERS",
+           "make_sampler"]
 
 Score = Callable[[np.ndarray], np.ndarray]
 
@@ -99,6 +100,35 @@ class LatinHypercube(Sampler):
         return _fill(lambda n: domain.scale(engine.random(n)), self.num_points, domain)
 
 
+class FixedPoints(Sampler):
+    """A given set of interior points ``points: (N, d)``, used as they are (never
+    resampled): a measured design, a grid from elsewhere, the points of another run."""
+
+    def __init__(self, num_points: int, points=None):
+        num_points = _check_count(num_points)
+        if points is None:
+            raise ValueError("FixedPoints needs the points: FixedPoints(num_points, points=[[x, t], ...])")
+        pts = np.asarray(points, float)
+        if pts.ndim != 2 or len(pts) == 0:
+            raise ValueError(f"fixed points must have shape (N, d) with N >= 1; got {pts.shape}")
+        if not np.all(np.isfinite(pts)):
+            raise ValueError("fixed points contain NaN or Inf")
+        if num_points != len(pts):
+            raise ValueError(f"{len(pts)} fixed points given but num_points={num_points}; "
+                             f"set num_points={len(pts)}")
+        super().__init__(len(pts), None)
+        self.points = pts
+
+    def sample(self, domain, rng):
+        if self.points.shape[1] != domain.dim:
+            raise ValueError(f"fixed points have {self.points.shape[1]} coordinates; the domain has {domain.dim}")
+        inside = interior(self.points, domain)
+        if len(inside) != len(self.points):
+            raise ValueError(f"{len(self.points) - len(inside)} fixed point(s) are not inside the domain "
+                             f"{list(zip(domain.low, domain.high))} (residual points must be interior)")
+        return self.points.copy()
+
+
 def _fill(draw: Callable[[int], np.ndarray], n: int, domain: Box) -> np.ndarray:
     """Draw ``n`` points, replacing any that fell on the boundary."""
     pts = interior(draw(n), domain)
@@ -113,6 +143,7 @@ SAMPLERS: dict[str, type[Sampler]] = {
     "uniform": Uniform,
     "sobol": Sobol,
     "lhs": LatinHypercube,
+    "fixed": FixedPoints,
 }
 
 
@@ -120,7 +151,10 @@ def make_sampler(name: str, num_points: int, **kwargs) -> Sampler:
     """Build a sampler by name (``"uniform"``, ``"sobol"``, ...)."""
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLERS)}")
-    return SAMPLERS[name](num_points, **kwargs)
+    try:
+        return SAMPLERS[name](num_points, **kwargs)
+    except TypeError as e:
+        raise ValueError(f"sampler {name!r} does not take the options {sorted(kwargs)}: {e}") from None
 
 
 # --------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ re-running a notebook after an interruption reuses the finished runs and trains 
 Executors: anything with ``submit(fn, *args) -> concurrent.futures.Future``.
 
 - default: a local ``ProcessPoolExecutor`` with one worker per CPU core (at most one per
-  run to train), each worker limited to one torch thread unless the config says otherwise;
+  run to train), each worker given its share of the cores as torch threads
+  (``cores // workers``, at least one) unless the configuration sets ``threads``: the
+  workers never oversubscribe the machine, and a lone run still uses every core;
 - ``concurrent.futures.ThreadPoolExecutor`` for in-process runs (tests, debugging);
 - a Dask cluster: ``client = dask.distributed.Client("tcp://scheduler:8786")`` (or
   ``Client(LocalCluster(...))``), then ``sweep(configs, executor=client.get_executor())``.
@@ -57,6 +59,32 @@ class RunStore:
 
     def load(self, config: RunConfig) -> Run:
         return load_run(self.folder(config))
+
+    def put(self, result: Run) -> str:
+        """Store a finished run under its key — written into a temporary folder, then moved
+        into place with one ``os.replace`` (a store never holds half a run); a run another
+        writer stored first under the same key is kept. Returns the key."""
+        root = self.path
+        root.mkdir(parents=True, exist_ok=True)
+        key = result.config.key()
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
+        try:
+            save_run(tmp, result)
+            final = root / key
+            try:
+                os.replace(tmp, final)
+            except OSError:
+                if not self.has(result.config):
+                    # an unfinished or foreign folder holds the name: move it aside, then replace it
+                    stale = Path(tempfile.mkdtemp(prefix=f".stale.{key}.", dir=root))
+                    os.replace(final, stale / key)
+                    os.replace(tmp, final)
+                    shutil.rmtree(stale, ignore_errors=True)
+                # else another writer finished the same configuration first: keep theirs
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return key
 
     def keys(self) -> list[str]:
         if not self.path.exists():
@@ -105,33 +133,22 @@ def _train_into_store(config: dict, store: str, threads_default: int | None = 1)
     cfg = RunConfig.from_dict(config)
     if cfg.threads is None and threads_default is not None:
         torch.set_num_threads(threads_default)
-    root = Path(store)
-    root.mkdir(parents=True, exist_ok=True)
-    key = cfg.key()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
-    try:
-        result = run(cfg, progress=False)
-        save_run(tmp, result)
-        final = root / key
-        try:
-            os.replace(tmp, final)
-        except OSError:
-            if not RunStore(root).has(cfg):
-                # an unfinished or foreign folder holds the name: move it aside, then replace it
-                stale = Path(tempfile.mkdtemp(prefix=f".stale.{key}.", dir=root))
-                os.replace(final, stale / key)
-                os.replace(tmp, final)
-                shutil.rmtree(stale, ignore_errors=True)
-            # else another worker finished the same configuration first: keep theirs
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return key
+    return RunStore(store).put(run(cfg, progress=False))
+
+
+def _limit_threads(n: int) -> None:
+    """Process-pool initializer: every thread pool of a worker (OpenMP, MKL, torch) gets
+    ``n`` threads before torch starts one of its own."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(n)
+    import torch
+
+    torch.set_num_threads(n)
 
 
 def sweep(configs: Iterable[RunConfig | dict], executor: Executor | None = None,
           store: str | os.PathLike | RunStore = "runs/store", *, retrain: bool = False,
-          max_workers: int | None = None) -> SweepResult:
+          max_workers: int | None = None, progress: bool = False) -> SweepResult:
     """Train ``configs`` (skipping those already in ``store``) and return all their runs.
 
     - ``executor``: a ``concurrent.futures.Executor`` (e.g. a Dask client's
@@ -139,6 +156,7 @@ def sweep(configs: Iterable[RunConfig | dict], executor: Executor | None = None,
       (default: the number of CPU cores, at most the number of runs to train).
     - ``store``: the run store folder (or a :class:`RunStore`).
     - ``retrain``: train every configuration even if stored (the store is overwritten).
+    - ``progress``: a progress bar over the runs to train (it advances as each finishes).
 
     Identical configurations in ``configs`` are trained once.
     """
@@ -162,13 +180,27 @@ def sweep(configs: Iterable[RunConfig | dict], executor: Executor | None = None,
         if own:
             import multiprocessing
 
-            workers = max_workers or min(len(todo), os.cpu_count() or 1)
-            executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            cores = os.cpu_count() or 1
+            workers = max_workers or min(len(todo), cores)
+            share = max(1, cores // workers)
+            executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_limit_threads, initargs=(share,))
         try:
             if retrain:
                 for k in todo:
                     shutil.rmtree(store.path / k, ignore_errors=True)
-            futures = [executor.submit(_train_into_store, c.to_dict(), str(store.path)) for c in todo.values()]
+            threads = share if own else 1
+            futures = [executor.submit(_train_into_store, c.to_dict(), str(store.path), threads)
+                       for c in todo.values()]
+            if progress:
+                from concurrent.futures import as_completed
+
+                from tqdm.auto import tqdm
+
+                with tqdm(total=len(futures), desc=f"sweep ({len(reused)} stored)", leave=False) as bar:
+                    for f in as_completed(futures):
+                        f.result()
+                        bar.update(1)
             for f in futures:
                 f.result()
         finally:

@@ -73,7 +73,7 @@ def run_main(capsys, *argv):
     (["train", "burgers", "--nu", "fast"], "invalid float value: 'fast'"),
     (["train", "burgers", "--steps", "-3"], "steps must be a non-negative integer"),
     (["train", "burgers", "--steps", "5", "--sampler", "halton"], "unknown sampler 'halton'"),
-    (["train", "burgers", "--steps", "5", "--dtype", "float16"], "dtype must be"),
+    (["train", "burgers", "--steps", "5", "--dtype", "float16"], "unknown dtype 'float16'"),
     (["train", "burgers", "--steps", "5", "--activation", "relu6"], "unknown activation 'relu6'"),
     (["train", "burgers", "--steps", "5", "--optimizer", "sgdx"], "unknown optimizer 'sgdx'"),
     (["train", "burgers", "--steps", "5", "--lr", "-1"], "learning rate must be a finite number > 0"),
@@ -173,4 +173,38 @@ def test_combine_and_causal_options_reach_the_saved_run(capsys, tmp_path):
     code, out, err = run_main(capsys, "train", "poisson1d", "--causal", "--steps", "2", "--no-progress", *SMALL)
     assert code == 2 and "needs a time-dependent problem" in err
     code, out, err = run_main(capsys, "train", "burgers", "--combine", "bogus", *SMALL)
-    assert code != 0 and "invalid choice: 'bogus'" in err
+    assert code != 0 and "unknown gradient combination combine='bogus'" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    # an abbreviation of another option is refused, never taken for it (--nu is not --num-points)
+    (["train", "convection", "--nu", "3"], "unrecognized arguments: --nu"),
+    (["train", "burgers", "--num", "300"], "unrecognized arguments: --num"),
+    (["train", "burgers", "--lbfgs-options", "{tolerance_change: 1}"], "not JSON"),
+    (["train", "burgers", "--lbfgs-options", "[1, 2]"], "expected a JSON object"),
+])
+def test_option_traps_are_refused(capsys, argv, message):
+    code, out, err = run_main(capsys, *argv)
+    assert code != 0 and message in err, err
+    assert out == ""
+
+
+def test_every_run_setting_is_an_option(capsys, tmp_path):
+    """The options are generated from RunConfig: JSON settings, booleans and the strategy
+    reach the saved configuration."""
+    from pinnkit.__main__ import _parser
+
+    train_parser = _parser("convection")._subparsers._group_actions[0].choices["train"]
+    flags = {a.dest for a in train_parser._actions}
+    cli_fields = {k for k, v in __import__("pinnkit").RunConfig.fields_help().items() if v["cli"] and k != "problem"}
+    assert cli_fields <= flags, cli_fields - flags
+    code, out, err = run_main(capsys, "train", "convection", "--beta", "5", "--optimizer", "lbfgs", "--steps", "4",
+                              "--lbfgs-options", '{"tolerance_change": 1e-7, "history_size": 20}', "--no-scale-inputs",
+                              "--strategy", "curriculum", "--strategy-options",
+                              '{"parameter": "beta", "values": [1, 5]}', "--no-progress",
+                              "--out", str(tmp_path / "r"), *SMALL)
+    assert code == 0, err
+    saved = load_run(tmp_path / "r")
+    assert saved.config.lbfgs_options == {"tolerance_change": 1e-7, "history_size": 20}
+    assert saved.config.scale_inputs is False and saved.config.strategy == "curriculum"
+    assert [r["beta"] for r in saved.history.meta["rungs"]] == [1.0, 5.0]

@@ -8,18 +8,18 @@ import torch
 from pinnkit import train
 from pinnkit.combining import ConFIG, MomentumConFIG, MultiAdam, PCGrad
 from pinnkit.losses import CausalResidual
-from pinnkit.recipes import COMBINE_CHOICES, RunConfig, build, run, training_options
+from pinnkit.recipes import COMBINE_CHOICES, RunConfig, build, run
 
 SMALL = dict(width=12, depth=2, num_points=150, condition_points=30, steps=15, eval_every=5)
 
 
 def _direct(config, **extra):
     """``train`` called by hand on the objects ``build`` makes, with ``extra`` given directly."""
-    problem, model, sampler, balancer, plan = build(config)
-    h = train(problem, model, sampler=sampler, balancer=balancer, optimizer=plan,
+    r = build(config)
+    h = train(r.problem, r.model, sampler=r.sampler, balancer=r.balancer, optimizer=r.plan,
               condition_points=config.condition_points, eval_every=config.eval_every, seed=config.seed,
               dtype=config.dtype, progress=False, **extra)
-    return h, model
+    return h, r.model
 
 
 def _same_run(h1, m1, h2, m2):
@@ -64,7 +64,7 @@ def test_run_with_combine_is_train_with_that_combiner(name, direct, optimizer, l
         plain = run(RunConfig(**{**cfg.to_dict(), "combine": "none"}), progress=False)
         assert plain.history.final["loss"] != pytest.approx(r.history.final["loss"], rel=1e-4)   # the setting acts
     else:
-        pc = training_options(cfg, build(cfg)[0])["combine"]
+        pc = build(cfg).combiner
         assert isinstance(pc, PCGrad) and pc.seed == cfg.seed
 
 
@@ -72,11 +72,12 @@ def test_multiadam_optimizer_is_sgd_with_the_multiadam_combiner():
     cfg = RunConfig(problem="poisson1d", optimizer="multiadam", balancer="static",
                     balancer_options={"scales": {"left": 100.0, "right": 100.0}}, **SMALL)
     r = run(cfg, progress=False)
-    problem, model, sampler, balancer, plan = build(cfg)
+    recipe = build(cfg)
+    plan = recipe.plan
     assert [spec.name for spec, _ in plan] == ["sgd"] and plan[0][0].options["lr"] == 1e-3
     h, m = _direct(cfg, combine=MultiAdam())
     _same_run(r.history, r.model, h, m)
-    assert isinstance(training_options(cfg, problem)["combine"], MultiAdam)
+    assert isinstance(recipe.combiner, MultiAdam)
 
 
 def test_bad_combination_settings_are_clear_errors():
@@ -103,8 +104,9 @@ def test_causal_run_trains_with_a_causal_residual_and_logs_its_weights():
     assert rows and rows[-1]["step"] == cfg.steps
     assert all(0 < row["causal/min_weight"] <= 1 for row in rows)
     assert {row["causal/epsilon"] for row in rows} <= {1.0, 10.0}
-    problem = build(cfg)[0]
-    loss = training_options(cfg, problem)["residual_loss"]
+    recipe = build(cfg)
+    problem = recipe.problem
+    loss = recipe.make_residual_loss(problem)
     assert isinstance(loss, CausalResidual) and loss.num_slices == 8 and loss.epsilons == (1.0, 10.0)
     h, m = _direct(cfg, residual_loss=CausalResidual.for_problem(problem, **opts))
     _same_run(r.history, r.model, h, m)

@@ -12,7 +12,8 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from pinnkit import zoo  # noqa: E402
-from pinnkit.diagnostics.temporal import (TemporalRecorder, plot_causal_weights, plot_point_clouds,  # noqa: E402
+from pinnkit.diagnostics import Recorder  # noqa: E402
+from pinnkit.diagnostics.temporal import (plot_causal_weights, plot_point_clouds,  # noqa: E402
                                           plot_temporal_heatmap, temporal_residual_profile)
 from pinnkit.losses import CausalResidual  # noqa: E402
 from pinnkit.models import MLP  # noqa: E402
@@ -61,16 +62,21 @@ def test_profile_needs_time():
 def test_recorder_snapshots_points_weights_and_figures():
     p = zoo.get("convection", beta=5.0)
     causal = CausalResidual.for_problem(p, num_slices=6, epsilons=(1.0,))
-    rec = TemporalRecorder(every=4, shape=(16, 8), causal=causal)
+    rec = Recorder(every=4, shape=(16, 8), gradients=False, show_points=None)
     train(p, MLP(2, 1, 8, 2, seed=0), steps=10, sampler=R3(64), residual_loss=causal, callbacks=[rec],
           progress=False, condition_points=16, metrics=None)
-    assert [s["step"] for s in rec.snapshots] == [1, 4, 8, 10]
+    assert [s.step for s in rec.snapshots] == [0, 1, 4, 8, 10]
     for s in rec.snapshots:
-        assert s["points"].shape == (64, 2) and s["field"].shape == (16, 8) and s["weights"].shape == (6,)
-        assert s["weights"][0] == 1.0 and np.all(np.diff(s["weights"]) <= 0)
+        assert s.points.shape == (64, 2) and s.field("residual").shape == (16, 8) and s.causal_weights.shape == (6,)
+        assert s.causal_weights[0] == 1.0 and np.all(np.diff(s.causal_weights) <= 0)
+    assert rec.snapshots[-1].epsilon == 1.0 and rec.snapshots[-1].causal_losses.shape == (6,)
     steps, t, L = rec.heatmap()
-    assert L.shape == (4, 8) and np.all(L > 0)
+    assert L.shape == (5, 8) and np.all(L > 0) and len(t) == 8
+    # the profile is L_r(t) of the recorded field: mean over x of |R|²
+    np.testing.assert_allclose(L[-1], (rec.snapshots[-1].field("residual") ** 2).mean(axis=0))
+    steps_w, W = rec.causal_weight_map()
+    assert W.shape == (5, 6)
     for fig in (plot_temporal_heatmap(steps, t, L), plot_point_clouds(rec.snapshots, p, panels=3),
-                plot_causal_weights(causal.slice_centers, [s["weights"] for s in rec.snapshots])):
+                plot_causal_weights(causal.slice_centers, [s.causal_weights for s in rec.snapshots])):
         assert len(fig.axes) >= 1
         matplotlib.pyplot.close(fig)

@@ -520,7 +520,7 @@ def test_live_run_trains_what_the_config_says_combiner_and_causal_included():
     cfg = RunConfig(problem="burgers", combine="config", causal=True, causal_options={"num_slices": 8},
                     steps=6, **TINY)
     live = LiveRun(cfg, gradient_norms=False, max_rate=1e9, budget=None)
-    assert isinstance(live.extra["combine"], ConFIG) and isinstance(live.causal, CausalResidual)
+    assert isinstance(live.recipe.combiner, ConFIG) and isinstance(live.causal, CausalResidual)
     live.run()
     ref = run(cfg, progress=False)
     for a, b in zip(live.model.parameters(), ref.model.parameters()):
@@ -538,7 +538,7 @@ def test_compare_and_dashboard_pass_combine_and_causal_through_the_config():
     cmp = Compare(RunConfig(problem="burgers", steps=3, **TINY), a={}, b={"combine": "mconfig", "optimizer": "sgd"},
                   live=False)
     assert [r.config.combine for r in cmp.runs] == ["none", "mconfig"]
-    assert "combine" not in cmp.runs[0].extra and type(cmp.runs[1].extra["combine"]).__name__ == "MomentumConFIG"
+    assert cmp.runs[0].recipe.combiner is None and type(cmp.runs[1].recipe.combiner).__name__ == "MomentumConFIG"
     cmp.train()
     assert [f["steps"] for f in cmp.final()] == [3, 3] and "combine=mconfig" in cmp.table.object
     dash = Dashboard("convection", live=False, steps=3, causal=True, **TINY)
@@ -597,16 +597,12 @@ def test_dashboard_singular_value_view_shows_the_snapshot_matrices_singular_valu
     assert "2D field" in str(one_d._diagnostic("nwidth", one_d.shown, one_d.run).data)
 
 
-def test_live_run_trains_with_the_configured_derivative_engine(monkeypatch):
-    """LiveRun passes RunConfig.engine to train (engines agree to round-off, so it changes
-    speed only; before, a widget silently trained with the default engine)."""
-    import pinnkit_widgets.live as live
-
-    seen = []
-    real = live.train
-    monkeypatch.setattr(live, "train", lambda *a, **kw: seen.append(kw.get("engine")) or real(*a, **kw))
+def test_live_run_trains_with_the_configured_derivative_engine():
+    """LiveRun trains with RunConfig.engine (engines agree to round-off, so it changes
+    speed only; once, a widget silently trained with the default engine): the history
+    names the engine that ran."""
     cfg = dict(problem="burgers", steps=3, **TINY)
     a = LiveRun(RunConfig(**cfg, engine="taylor"), max_rate=1e-6).run()
     b = LiveRun(RunConfig(**cfg), max_rate=1e-6).run()
-    assert seen == ["taylor", None]
+    assert a.history.meta["engine"] == "taylor" and b.history.meta["engine"] == "autograd"
     assert a.history.final["loss"] == pytest.approx(b.history.final["loss"], rel=1e-5)

@@ -5,13 +5,14 @@ a thumbnail of each run's |error| field.
     ex.sweep()      # trains what is not cached yet
     ex              # error vs β and the thumbnails
 
-Every result is cached in memory and on disk (``cache_dir/<RunConfig.key()>.npz``,
-default ``build/cache/explorer`` or ``$PINNKIT_CACHE``), keyed by the hash of the full
-configuration, so revisiting a value — in this session or the next — costs no training.
+Every finished run goes into pinnkit's run store (:class:`pinnkit.sweep.RunStore`, the one
+:func:`pinnkit.sweep` uses: ``cache_dir/runs``, default ``build/cache/runs`` or
+``$PINNKIT_CACHE/runs``), keyed by the hash of the full configuration, so revisiting a
+value — in this session or the next, or one a sweep already trained — costs no training;
+results are also kept in memory.
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ import numpy as np
 import panel as pn
 
 from pinnkit.problems import zoo
-from pinnkit.recipes import RunConfig
-from pinnkit.training.history import atomic_write_bytes
+from pinnkit.recipes import Run, RunConfig
+from pinnkit.sweep import RunStore
+from pinnkit.training.evaluate import predict
 
 from .controls import Controls
 from .live import Grid, LiveRun
@@ -44,34 +46,32 @@ class SweepResult:
 
 
 class ResultCache:
-    """Results by configuration key, in memory and as ``.npz`` files in ``folder``."""
+    """Results by configuration key: in memory, and as runs in a :class:`RunStore` under
+    ``folder/runs`` (the |error| thumbnail of a stored run is recomputed from its model)."""
 
     def __init__(self, folder: str | Path | None = None):
-        self.folder = Path(folder or os.environ.get("PINNKIT_CACHE", "build/cache")) / "explorer"
+        self.store = RunStore(Path(folder or os.environ.get("PINNKIT_CACHE", "build/cache")) / "runs")
         self.memory: dict[str, SweepResult] = {}
 
-    def get(self, key: str) -> SweepResult | None:
+    def get(self, config: RunConfig, value: float, grid: Grid) -> SweepResult | None:
+        key = config.key()
         if key in self.memory:
             r = self.memory[key]
             return SweepResult(**{**r.__dict__, "source": "memory"})
-        path = self.folder / f"{key}.npz"
-        if path.exists():
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(str(z["meta"]))
-                err = z["error"] if z["error"].size else None
-            r = SweepResult(meta["value"], key, meta["rel_l2"], err, meta["steps"], meta["seconds"], "disk")
+        if self.store.has(config):
+            run = self.store.load(config)
+            g = Grid.of(run.problem, shape=grid.shape)  # the reference at this value
+            err = np.abs(predict(run.model, g.x)[:, 0] - g.ref) if g.ref is not None else None
+            f = run.history.final
+            r = SweepResult(float(value), key, f.get("metric/rel_l2"), err, int(f.get("step", 0)),
+                            float(f.get("time", 0.0)), "disk")
             self.memory[key] = r
             return r
         return None
 
-    def put(self, r: SweepResult) -> None:
+    def put(self, r: SweepResult, run: Run) -> None:
         self.memory[r.key] = r
-        import io
-
-        buf = io.BytesIO()
-        meta = {"value": r.value, "rel_l2": r.rel_l2, "steps": r.steps, "seconds": r.seconds}
-        np.savez(buf, meta=np.array(json.dumps(meta)), error=r.error if r.error is not None else np.zeros(0))
-        atomic_write_bytes(self.folder / f"{r.key}.npz", buf.getvalue())
+        self.store.put(run)
 
 
 class Explorer:
@@ -152,7 +152,7 @@ class Explorer:
         """The result for one value: from the cache, or trained now (and cached)."""
         config = self.config_for(value)
         key = config.key()
-        hit = self.cache.get(key)
+        hit = self.cache.get(config, value, self.grid)
         if hit is not None:
             self.results[value] = hit
             return hit
@@ -170,7 +170,7 @@ class Explorer:
                         float(f.get("time", 0.0)), "trained")
         self.trained += 1
         if run.history.status == "completed":    # stopped runs are shown, never cached
-            self.cache.put(r)
+            self.cache.put(r, Run(run.config, run.problem, run.model, run.history))
         self.results[value] = r
         return r
 

@@ -1,25 +1,16 @@
 """A training run that can be watched, paused and stopped: the engine under every widget.
 
-``LiveRun(config)`` builds the run through :func:`pinnkit.recipes.build` and trains it in a
-background thread (``start()``) or in the caller's thread (``run()``), using only the
-trainer's callback protocol (DESIGN.md §6). While it trains, a throttled callback takes
-:class:`Snapshot` s — prediction, |error| and |residual| on a coarse grid, per-term gradient
-norms ‖∇_θ L_i‖₂ (``pinnkit.diagnostics.term_gradient_norms``) and a sample of the
-collocation points — at most ``max_rate`` times a second and, adaptively, so that the
-snapshots cost at most ``budget`` of the training time:
+``LiveRun(config)`` builds the run through :func:`pinnkit.recipes.build` (the same recipe
+:func:`pinnkit.recipes.run` trains) and trains it in a background thread (``start()``) or in
+the caller's thread (``run()``), using only the trainer's callback protocol. Snapshots come
+from :class:`pinnkit.diagnostics.Recorder` — the recorder notebooks use — throttled to at
+most ``max_rate`` per second and ``budget`` of the training time. A run with a training
+strategy (curriculum, seq2seq) is watched through the model that is saved (for seq2seq, the
+windows stitched in time), so the views show the whole solution as it forms.
 
-    next snapshot no sooner than  max(1 / max_rate, cost_of_last_snapshot / budget)
-
-The per-term gradients are taken once per snapshot and give, besides their norms, the
-cosine between every pair of terms and a histogram of each term's entries
-(``pinnkit.diagnostics.gradient_cosines`` / ``gradient_histograms``); a run trained with
-a :class:`~pinnkit.losses.CausalResidual` (``causal=True``) also copies its weights
-``w_i``. The temporal residual profile ``L_r(t)`` of a time-dependent problem is read off
-the residual field a snapshot already holds (:meth:`LiveRun.temporal_profiles`), and the
-error spectrum off its prediction: neither costs the training thread anything. The
-per-term NTK spectrum is expensive and is computed only on demand
-(:meth:`LiveRun.request_ntk`) on a small subset of the training points, off the
-training thread.
+The per-term NTK spectrum is expensive and is computed only on demand
+(:meth:`LiveRun.request_ntk`) on a small subset of the training points, off the training
+thread.
 
 Nothing here imports a UI library; the widgets read ``snapshots`` and ``history`` from
 their own (UI) thread. Stop is a :class:`threading.Event` checked after every step, so it
@@ -31,99 +22,45 @@ import copy
 import math
 import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from pinnkit.diagnostics import (error_spectrum, gradient_cosines, gradient_histograms, ntk_spectra, residual_field,
-                                 term_gradients)
-from pinnkit.diagnostics.temporal import profile_of_field
-from pinnkit.losses import CausalResidual, loss_terms
-from pinnkit.recipes import RunConfig, build, training_options
-from pinnkit.training import Callback, StopOnEvent, train
-from pinnkit.training.strategies import CausalMonitor
-from pinnkit.training.evaluate import predict, relative_l2
+from pinnkit.diagnostics import error_spectrum, ntk_spectra
+from pinnkit.diagnostics.recorder import Grid, Recorder, Snapshot, coarse_shape
+from pinnkit.problems.conditions import Periodic
+from pinnkit.recipes import RunConfig, build
+from pinnkit.training import Callback, StopOnEvent
+from pinnkit.training.loop import condition_point_sets
 
 __all__ = ["Snapshot", "LiveRun", "coarse_shape", "Grid"]
 
 
-def coarse_shape(shape: tuple[int, ...], most: int = 64, fewest: int = 16) -> tuple[int, ...]:
-    """The test grid shrunk for live views: at most ``most`` points per axis (2D) and
-    ``5 * most`` for 1D curves, keeping the aspect ratio."""
-    if len(shape) == 1:
-        return (min(int(shape[0]), 5 * most),)
-    scale = min(1.0, most / max(shape))
-    return tuple(max(min(fewest, int(s)), int(round(s * scale))) for s in shape)
-
-
-@dataclass
-class Grid:
-    """A coarse evaluation grid and the reference on it (computed once per run)."""
-
-    shape: tuple[int, ...]
-    x: np.ndarray                 # (N, d) points, C-order over the domain's names
-    axes: list[np.ndarray]        # one 1D array per coordinate
-    ref: np.ndarray | None        # (N,) reference values or None
-
-    @classmethod
-    def of(cls, problem, most: int = 64) -> "Grid":
-        shape = coarse_shape(problem.test_shape, most)
-        x = problem.test_grid(shape)
-        axes = [np.linspace(lo, hi, s) for lo, hi, s in zip(problem.domain.low, problem.domain.high, shape)]
-        ref = problem.reference_on(x)[:, 0] if problem.reference is not None else None
-        return cls(shape, x, axes, ref)
-
-
-@dataclass
-class Snapshot:
-    """What the model looks like at one step (arrays on the coarse grid, ``shape``)."""
-
-    step: int
-    time: float
-    pred: np.ndarray
-    error: np.ndarray | None
-    residual: np.ndarray
-    points: np.ndarray                       # (M, d) sample of the collocation points
-    losses: dict[str, float]
-    weights: dict[str, float]
-    grad_norms: dict[str, float]
-    rel_l2: float | None
-    cost: float = 0.0                        # CPU seconds spent taking it
-    cosines: dict = field(default_factory=dict)      # {(a, b): cos(∇L_a, ∇L_b)}
-    histograms: dict = field(default_factory=dict)   # {term: (counts (bins,), edges (bins+1,))}
-    causal_weights: np.ndarray | None = None         # w_i of a CausalResidual, (num_slices,)
-
-    def field(self, name: str, shape) -> np.ndarray | None:
-        v = getattr(self, name)
-        return None if v is None else v.reshape(shape)
-
-
 class _Watch(Callback):
-    """Pause and throttled snapshots, through the callback protocol."""
+    """Pause, on-demand NTK requests and the recorder, through the callback protocol."""
 
     def __init__(self, live: "LiveRun"):
         self.live = live
 
     def on_train_begin(self, state):
         self.live._state = state
-        self.live._take(state, force=True)
+        self.live.recorder.take(state, force=True)
 
     def on_step_end(self, state):
         live = self.live
         if live.pause_event.is_set():
-            live._take(state, force=True)
+            live.recorder.take(state, force=True)
             while live.pause_event.is_set() and not live.stop_event.is_set():
                 time.sleep(0.02)
-            live._resume_time(state)
+            live.recorder.resume()
         if live._ntk_request is not None:
             live._serve_ntk_request(state)
-        live._take(state)
+        live.recorder.take(state)
 
     def on_train_end(self, state):
         if self.live._ntk_request is not None:
             self.live._serve_ntk_request(state)
-        self.live._take(state, force=True)
+        self.live.recorder.take(state, force=True)
 
 
 class LiveRun:
@@ -133,17 +70,13 @@ class LiveRun:
     - ``stop()`` sets the Stop event (``stop_latency`` then measures how long the thread
       took to finish, in seconds); ``pause()`` / ``resume()``.
     - ``max_rate`` (Hz) and ``budget`` (fraction of training time; ``None``: no limit)
-      throttle the snapshots.
-    - ``snapshots``: list of :class:`Snapshot` (at most ``keep``; older ones thinned by
-      dropping every other one, the first and the latest always kept).
+      throttle the snapshots (:class:`~pinnkit.diagnostics.Recorder`).
+    - ``snapshots``: list of :class:`Snapshot` (at most ``keep``).
     - ``history``: the trainer's :class:`pinnkit.History` (live while training).
     - ``gradient_norms``: take per-term gradients in each snapshot (norms, pairwise
-      cosines, ``histogram_bins``-bin histograms). The run trains what ``config`` says,
-      its gradient combination (``config.combine``, ``optimizer="multiadam"``) and causal
-      weighting included (:func:`pinnkit.recipes.training_options`); ``causal=True`` is
-      the same as ``config.causal=True`` (and sets it in ``self.config``). A causal run's
-      :class:`~pinnkit.losses.CausalResidual` is ``self.causal``: its weights go into the
-      snapshots as ``causal_weights`` and ε / min w into the history rows.
+      cosines, ``histogram_bins``-bin histograms). ``causal=True`` is the same as
+      ``config.causal=True`` (and sets it in ``self.config``); the causal weights of such
+      a run go into the snapshots as ``causal_weights``.
     - ``ntk``: the latest on-demand NTK spectrum (:meth:`request_ntk`), or ``None``.
     """
 
@@ -152,45 +85,59 @@ class LiveRun:
                  causal: bool = False, histogram_bins: int = 40):
         self.config = RunConfig.from_dict(config) if isinstance(config, dict) else config
         if causal and not self.config.causal:
-            self.config = RunConfig(**{**self.config.to_dict(), "causal": True})
-        if not (max_rate > 0 and (budget is None or 0 < budget <= 1)):
-            raise ValueError(f"max_rate must be > 0 and budget in (0, 1] or None; got {max_rate}, {budget}")
-        self.problem, self.model, self.sampler, self.balancer, self.plan = build(self.config)
-        self.model.to(getattr(torch, self.config.dtype))
-        self.grid = Grid.of(self.problem, grid_points)
+            self.config = self.config.replace(causal=True)
+        self.recipe = build(self.config)
+        self.problem, self.model, self.sampler = self.recipe.problem, self.recipe.model, self.recipe.sampler
+        self.recorder = Recorder(self.problem, self.model, every=None, max_rate=max_rate, budget=budget,
+                                 grid_points=grid_points, show_points=show_points, keep=keep,
+                                 gradients=gradient_norms, histogram_bins=histogram_bins, seed=0)
+        self.grid = self.recorder.grid
         self.max_rate, self.budget, self.show_points, self.keep = max_rate, budget, show_points, keep
         self.gradient_norms, self.histogram_bins = gradient_norms, histogram_bins
-        self.extra = training_options(self.config, self.problem)   # combine=, residual_loss=
-        self.causal: CausalResidual | None = self.extra.get("residual_loss")
         self.ntk: dict | None = None
         self.ntk_busy = False
         self._ntk_request: int | None = None
         self.stop_event, self.pause_event = threading.Event(), threading.Event()
-        self.snapshots: list[Snapshot] = []
         self.history = None
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
         self.stop_latency: float | None = None
-        self.snapshot_time = 0.0           # total seconds spent in snapshots
         self.train_time = 0.0              # wall time of the whole train() call
         self._state = None
-        self._next = 0.0
         self._stop_requested: float | None = None
-        self._lock = threading.Lock()
-        self._rng = np.random.default_rng(0)
-        self.snapshots.append(self._snapshot_of_model(step=0, losses={}, weights={}, grads={}, points=None, t=0.0))
+        first = self.sampler.sample(self.problem.domain, np.random.default_rng(self.config.seed)) \
+            if self.recipe.strategy.stages == 1 else None
+        # a causal run's residual before training: its weights (all ones) are in the first snapshot
+        self._causal0 = self.recipe.make_residual_loss(self.problem) if self.config.causal else None
+        self.recorder.add(self.recorder.snapshot(self.model, 0, 0.0, points=first,
+                                                 causal_weights=getattr(self._causal0, "weights", None)))
+
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        return self.recorder.snapshots
+
+    @property
+    def snapshot_time(self) -> float:
+        """Total CPU seconds spent in snapshots."""
+        return self.recorder.snapshot_time
+
+    @property
+    def causal(self):
+        """The causally weighted residual the run trains with (``None`` if not causal)."""
+        st = self._state
+        loss = getattr(st, "residual_loss", None) if st is not None else None
+        return loss if hasattr(loss, "slice_centers") else self._causal0
 
     # -- control -----------------------------------------------------------------------
     @property
     def total_steps(self) -> int:
-        return sum(n for _, n in self.plan)
+        return self.recipe.total_steps
 
     @property
     def terms(self) -> list[str]:
         """Loss term names of this run: the residual and every condition the model does
         not satisfy exactly (hard constraints remove theirs)."""
-        satisfied = set(getattr(self.model, "satisfies", ()))
-        return ["residual"] + [n for n in self.problem.conditions if n not in satisfied]
+        return self.recipe.terms
 
     @property
     def running(self) -> bool:
@@ -208,16 +155,9 @@ class LiveRun:
         return self
 
     def run(self) -> "LiveRun":
-        c = self.config
         t0 = time.perf_counter()
         try:
-            self.history = train(self.problem, self.model, sampler=self.sampler, balancer=self.balancer,
-                                 optimizer=self.plan, condition_points=c.condition_points,
-                                 callbacks=[StopOnEvent(self.stop_event), _Watch(self)]
-                                 + ([CausalMonitor(self.causal)] if self.causal is not None else []),
-                                 eval_every=c.eval_every, seed=c.seed, dtype=c.dtype, threads=c.threads,
-                                 progress=False, engine=c.engine, **self.extra)
-            self.history.meta["config"] = c.to_dict()
+            self.history = self.recipe.train(callbacks=[StopOnEvent(self.stop_event), _Watch(self)], progress=False)
         except BaseException as e:  # shown by the widget; never lost in a thread
             self.error = e
         finally:
@@ -277,39 +217,28 @@ class LiveRun:
         return out
 
     def grad_norm_curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        snaps = list(self.snapshots)
-        names = dict.fromkeys(n for s in snaps for n in s.grad_norms)
-        return {n: (np.array([s.step for s in snaps if n in s.grad_norms], float),
-                    np.array([s.grad_norms[n] for s in snaps if n in s.grad_norms], float)) for n in names}
+        return self.recorder.curves("grad_norms")
 
     def cosine_curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """``{"a · b": (steps, cos(∇L_a, ∇L_b))}`` over the snapshots, one per pair of terms."""
-        snaps = list(self.snapshots)
-        pairs = dict.fromkeys(k for s in snaps for k in s.cosines)
-        return {f"{a} · {b}": (np.array([s.step for s in snaps if (a, b) in s.cosines], float),
-                               np.array([s.cosines[(a, b)] for s in snaps if (a, b) in s.cosines], float))
-                for a, b in pairs}
+        return self.recorder.curves("cosines")
 
     def temporal_profiles(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """``(steps (S,), t (n_t,), L_r (S, n_t))``: ``L_r(t) = mean_x |R(x, t)|²`` of each
-        snapshot on the coarse grid (the residual field it holds; the same numbers as
-        :func:`pinnkit.diagnostics.temporal.temporal_residual_profile` on that grid), or
-        ``None`` when the problem is not time-dependent."""
+        snapshot on the coarse grid, or ``None`` when the problem is not time-dependent."""
         if not self.problem.domain.is_time_dependent or len(self.grid.shape) < 2:
             return None
-        snaps = list(self.snapshots)
-        return (np.array([s.step for s in snaps], float), self.grid.axes[-1],
-                np.stack([profile_of_field(s.residual.reshape(self.grid.shape)) for s in snaps]))
+        steps, t, prof = self.recorder.heatmap()
+        return steps.astype(float), t, prof
 
     def causal_weight_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """``(steps (S,), slice centres (N_t,), w (S, N_t))`` of a causal run, else ``None``."""
-        if self.causal is None:
+        causal = self.causal
+        found = self.recorder.causal_weight_map()
+        if causal is None or found is None:
             return None
-        snaps = [s for s in self.snapshots if s.causal_weights is not None]
-        if not snaps:
-            return None
-        return (np.array([s.step for s in snaps], float), np.asarray(self.causal.slice_centers, float),
-                np.stack([s.causal_weights for s in snaps]))
+        steps, w = found
+        return steps, np.asarray(causal.slice_centers, float), w
 
     def error_spectrum(self, snap: Snapshot | None = None):
         """FFT along the first coordinate of the signed error ``prediction − reference``
@@ -322,8 +251,7 @@ class LiveRun:
             return None
         e = (snap.pred - g.ref).reshape(g.shape).reshape(g.shape[0], -1)
         name = self.problem.domain.names[0]
-        periodic = any(getattr(c, "name", None) == name and type(c).__name__ == "Periodic"
-                       for c in self.problem.conditions.values())
+        periodic = any(isinstance(c, Periodic) and c.name == name for c in self.problem.conditions.values())
         return error_spectrum(e, g.axes[0], periodic_endpoint=periodic)
 
     # -- NTK spectrum, on demand ---------------------------------------------------------
@@ -354,11 +282,10 @@ class LiveRun:
     _ntk_thread: threading.Thread | None = None
 
     def _fresh_points(self) -> dict:
+        """The points the run starts from (what ``train`` draws with the run's seed)."""
         rng = np.random.default_rng(self.config.seed)
-        satisfied = set(getattr(self.model, "satisfies", ()))
         pts = {"residual": self.sampler.sample(self.problem.domain, rng)}
-        pts.update({n: c.sample(self.config.condition_points, rng) for n, c in self.problem.conditions.items()
-                    if n not in satisfied})
+        pts.update(condition_point_sets(self.problem, self.model, self.config.condition_points, rng, torch.float64))
         return pts
 
     def _subset(self, points: dict, n: int) -> dict:
@@ -396,52 +323,3 @@ class LiveRun:
     def overhead(self) -> float:
         """Fraction of the training wall time spent taking snapshots."""
         return self.snapshot_time / self.train_time if self.train_time > 0 else math.nan
-
-    # -- snapshots (training thread) ----------------------------------------------------
-    def _resume_time(self, state):
-        self._next = time.perf_counter()
-
-    def _take(self, state, force: bool = False) -> None:
-        now = time.perf_counter()
-        if not force and now < self._next:
-            return
-        cpu = time.thread_time()
-        params = state.params
-        norms, cosines, hists = {}, {}, {}
-        if self.gradient_norms:
-            trainable = [p for p in list(state.model.parameters()) + list(state.unknowns.values()) if p.requires_grad]
-            flat = term_gradients(loss_terms(state.problem, state.model, state.points, params), trainable)
-            norms = {n: float(g.norm()) for n, g in flat.items()}
-            if len(flat) > 1:
-                cosines = gradient_cosines(flat)
-            hists = gradient_histograms(flat, bins=self.histogram_bins)
-        snap = self._snapshot_of_model(state.step, dict(state.losses), dict(state.weights), norms,
-                                       state.points["residual"], state.elapsed, params)
-        snap.cosines, snap.histograms = cosines, hists
-        cost = time.thread_time() - cpu          # CPU seconds of this thread (load-independent)
-        snap.cost = cost
-        self.snapshot_time += cost
-        self._next = time.perf_counter() + max(1.0 / self.max_rate, cost / self.budget if self.budget else 0.0)
-        with self._lock:
-            if self.snapshots and self.snapshots[-1].step == snap.step:
-                self.snapshots[-1] = snap
-            else:
-                self.snapshots.append(snap)
-            if len(self.snapshots) > self.keep:
-                first, last = self.snapshots[0], self.snapshots[-1]
-                self.snapshots = [first] + self.snapshots[1:-1][1::2] + [last]
-
-    def _snapshot_of_model(self, step, losses, weights, grads, points, t, params=None) -> Snapshot:
-        g = self.grid
-        pred = predict(self.model, g.x)[:, 0]
-        res = residual_field(self.problem, self.model, g.x, params if params is not None else self.problem.values)
-        err = np.abs(pred - g.ref) if g.ref is not None else None
-        if points is None:
-            pts = self.sampler.sample(self.problem.domain, np.random.default_rng(self.config.seed))
-        else:
-            pts = points.detach().double().numpy()
-        if len(pts) > self.show_points:
-            pts = pts[self._rng.choice(len(pts), self.show_points, replace=False)]
-        rel = relative_l2(pred, g.ref) if g.ref is not None else None
-        causal = np.array(self.causal.weights, float) if self.causal is not None else None
-        return Snapshot(step, t, pred, err, res, pts, losses, weights, grads, rel, causal_weights=causal)

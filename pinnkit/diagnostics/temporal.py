@@ -3,11 +3,10 @@
 - :func:`temporal_residual_profile` — ``L_r(t) = mean_x |R(x, t)|²`` on a grid: where in
   time the network fails to satisfy the PDE (causal training's diagnostic, Wang,
   Sankaran & Perdikaris, arXiv 2203.07404, Fig. 2).
-- :class:`TemporalRecorder` — a training callback that keeps, every ``every`` steps, the
-  residual field on a grid, its profile L_r(t), the residual point cloud and (if given)
-  the causal weights: the material of the "propagation failure" pictures of Daw et al.
-  (ICML 2023) and of the causal-training heat maps.
-- Figures: :func:`plot_temporal_heatmap` (L_r(t) over training),
+- Figures from the snapshots of a :class:`~pinnkit.diagnostics.Recorder` (which keeps the
+  residual field, its profile L_r(t), the residual point cloud and the causal weights: the
+  material of the "propagation failure" pictures of Daw et al., ICML 2023, and of the
+  causal-training heat maps): :func:`plot_temporal_heatmap` (L_r(t) over training),
   :func:`plot_causal_weights`, :func:`plot_point_clouds` (points over training, on the
   residual field when recorded).
 """
@@ -19,10 +18,10 @@ import matplotlib
 import numpy as np
 
 from ..problems.problem import Problem
-from ..training.callbacks import Callback
 from .fields import residual_field
+from .recorder import profile_of_field
 
-__all__ = ["profile_of_field", "temporal_residual_profile", "TemporalRecorder", "plot_temporal_heatmap", "plot_causal_weights",
+__all__ = ["profile_of_field", "temporal_residual_profile", "plot_temporal_heatmap", "plot_causal_weights",
            "plot_point_clouds"]
 
 
@@ -41,15 +40,6 @@ def _grid_shape(problem: Problem, shape) -> tuple[int, ...]:
     return shape
 
 
-def profile_of_field(residual: np.ndarray) -> np.ndarray:
-    """``L_r(t_j) = mean_x |R(x, t_j)|²`` from a residual field ``(..., n_t)`` on a grid
-    whose last axis is time -> ``(n_t,)``."""
-    r = np.asarray(residual, float)
-    if r.ndim < 2:
-        raise ValueError(f"the residual field needs a space axis and a time axis; got shape {r.shape}")
-    return (r**2).reshape(-1, r.shape[-1]).mean(axis=0)
-
-
 def temporal_residual_profile(problem: Problem, model, shape: Sequence[int] | None = None,
                               params: Mapping | None = None, return_field: bool = False):
     """``(t (n_t,), L_r(t) (n_t,))`` with ``L_r(t_j) = mean_x |R(x, t_j)|²`` over a grid of
@@ -61,48 +51,6 @@ def temporal_residual_profile(problem: Problem, model, shape: Sequence[int] | No
     t = np.unique(x[:, -1])
     prof = profile_of_field(r)
     return (t, prof, r) if return_field else (t, prof)
-
-
-class TemporalRecorder(Callback):
-    """Every ``every`` steps (and at step 1 and the end) record into ``snapshots`` a dict
-    ``{"step", "t", "profile" (n_t,), "field" (shape) |R|, "points" (N, d), "weights"}``.
-
-    ``shape`` is a coarse grid (default (64, 50)) so recording stays cheap; ``causal`` is
-    an object with ``weights`` and ``slice_centers`` (a :class:`~pinnkit.losses.CausalResidual`)
-    whose current weights are copied too."""
-
-    def __init__(self, every: int = 100, shape: Sequence[int] | None = (64, 50), causal=None,
-                 keep_points: bool = True):
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive integer; got {every!r}")
-        self.every, self.shape, self.causal, self.keep_points = every, shape, causal, keep_points
-        self.snapshots: list[dict] = []
-
-    def _record(self, state):
-        if self.snapshots and self.snapshots[-1]["step"] == state.step:
-            return
-        t, prof, field = temporal_residual_profile(state.problem, state.model, self.shape, state.params,
-                                                    return_field=True)
-        snap = {"step": state.step, "t": t, "profile": prof, "field": field}
-        if self.keep_points:
-            snap["points"] = state.points["residual"].detach().double().numpy().copy()
-        if self.causal is not None:
-            snap["weights"] = np.array(self.causal.weights, float).copy()
-        self.snapshots.append(snap)
-
-    def on_step_end(self, state):
-        if state.step == 1 or state.step % self.every == 0:
-            self._record(state)
-
-    def on_train_end(self, state):
-        self._record(state)
-
-    def heatmap(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(steps (S,), t (n_t,), L_r (S, n_t))``."""
-        if not self.snapshots:
-            raise ValueError("nothing recorded yet")
-        return (np.array([s["step"] for s in self.snapshots]), self.snapshots[0]["t"],
-                np.stack([s["profile"] for s in self.snapshots]))
 
 
 def plot_temporal_heatmap(steps: np.ndarray, t: np.ndarray, profiles: np.ndarray, title: str = "", ax=None):
@@ -142,10 +90,11 @@ def plot_causal_weights(t: np.ndarray, weights: Sequence[np.ndarray], labels: Se
     return fig
 
 
-def plot_point_clouds(snapshots: Sequence[dict], problem: Problem, panels: int = 4, title: str = "",
+def plot_point_clouds(snapshots: Sequence, problem: Problem, panels: int = 4, title: str = "",
                       max_points: int = 2000):
     """Residual points at ``panels`` moments of training, over the recorded |R| field
-    when present (``snapshots`` from :class:`TemporalRecorder`). Time on the x axis."""
+    (``snapshots``: :class:`~pinnkit.diagnostics.recorder.Snapshot` s of a
+    :class:`~pinnkit.diagnostics.Recorder` with ``show_points=None``). Time on the x axis."""
     if not snapshots:
         raise ValueError("no snapshots to plot")
     idx = np.unique(np.linspace(0, len(snapshots) - 1, min(panels, len(snapshots))).round().astype(int))
@@ -153,22 +102,22 @@ def plot_point_clouds(snapshots: Sequence[dict], problem: Problem, panels: int =
     names = problem.domain.names
     for ax, i in zip(axes[0], idx):
         s = snapshots[i]
-        if "field" in s and s["field"].ndim == 2:
-            shape = s["field"].shape
-            x0 = np.linspace(problem.domain.low[0], problem.domain.high[0], shape[0])
-            f = s["field"]
+        if len(s.shape) == 2:
+            f = s.field("residual")
+            x0 = np.linspace(problem.domain.low[0], problem.domain.high[0], s.shape[0])
+            t = np.linspace(problem.domain.low[-1], problem.domain.high[-1], s.shape[-1])
             pos = f[f > 0]
             lo = max(pos.min(), f.max() * 1e-6) if pos.size else 1e-12
-            ax.pcolormesh(s["t"], x0, np.maximum(f, lo), shading="auto", cmap="Greys",
+            ax.pcolormesh(t, x0, np.maximum(f, lo), shading="auto", cmap="Greys",
                           norm=matplotlib.colors.LogNorm(vmin=lo, vmax=max(f.max(), lo * 10)))
-        if "points" in s:
-            p = s["points"][:max_points]
+        if s.points is not None:
+            p = s.points[:max_points]
             ax.scatter(p[:, -1], p[:, 0], s=2, c="tab:red", alpha=0.6, linewidths=0)
         ax.set_xlim(problem.domain.low[-1], problem.domain.high[-1])
         ax.set_ylim(problem.domain.low[0], problem.domain.high[0])
         ax.set_xlabel(names[-1])
         ax.set_ylabel(names[0])
-        ax.set_title(f"step {s['step']}", fontsize=9)
+        ax.set_title(f"step {s.step}", fontsize=9)
     if title:
         fig.suptitle(title)
     return fig

@@ -10,9 +10,10 @@
 
 Every model maps ``x: (N, d_in)`` to ``(N, d_out)``.
 """
-from .networks import ACTIVATIONS, MLP, FourierFeatures, HardConstraint, ModifiedMLP, Sine, build_model
+from .networks import (ACTIVATIONS, MLP, MODELS, FourierFeatures, HardConstraint, ModifiedMLP, PeriodicEmbedding, Sine,
+                       build_model)
 from .batched import BatchedMLP, ensemble_models
 from . import engines
 
-__all__ = ["ACTIVATIONS", "MLP", "FourierFeatures", "HardConstraint", "ModifiedMLP", "Sine", "build_model",
+__all__ = ["ACTIVATIONS", "MLP", "MODELS", "FourierFeatures", "PeriodicEmbedding", "HardConstraint", "ModifiedMLP", "Sine", "build_model",
            "BatchedMLP", "ensemble_models", "engines"]

@@ -21,7 +21,8 @@ from .jet_rules import sequential_stages
 
 from ..problems.problem import Problem
 
-__all__ = ["MLP", "ModifiedMLP", "FourierFeatures", "HardConstraint", "Sine", "ACTIVATIONS", "build_model"]
+__all__ = ["MLP", "ModifiedMLP", "FourierFeatures", "PeriodicEmbedding", "HardConstraint", "Sine", "ACTIVATIONS",
+           "MODELS", "build_model"]
 
 
 class Sine(nn.Module):
@@ -195,12 +196,81 @@ class HardConstraint(nn.Module):
         return self.transform(x, self.model(x), self.params)
 
 
+class PeriodicEmbedding(nn.Module):
+    """``(N, d) -> (N, 2 Σ_c M_c + d − C)``: each coordinate ``c`` named in ``modes`` becomes
+    ``[cos(2πk x_c / L_c), sin(2πk x_c / L_c)]`` for ``k = 1 … M_c`` (``L_c`` its period), the
+    other coordinates pass through. A network on top is exactly ``L_c``-periodic in ``x_c``,
+    with every derivative (the exact periodic embedding of Dong & Ni, JCP 435, 2021, used for
+    Allen–Cahn by Wang, Sankaran & Perdikaris, arXiv 2203.07404, §2)."""
+
+    def __init__(self, in_dim: int, modes: dict[int, int], periods: dict[int, float]):
+        super().__init__()
+        if not modes:
+            raise ValueError("PeriodicEmbedding needs at least one periodic coordinate")
+        for c, m in modes.items():
+            if not 0 <= c < in_dim:
+                raise ValueError(f"periodic coordinate index {c} out of range for {in_dim} inputs")
+            if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+                raise ValueError(f"modes must be positive integers; got {m!r} for coordinate {c}")
+            if not periods.get(c, 0) > 0:
+                raise ValueError(f"coordinate {c} needs a positive period; got {periods.get(c)!r}")
+        self.in_dim, self.columns = in_dim, sorted(modes)
+        self.rest = [i for i in range(in_dim) if i not in modes]
+        for c in self.columns:
+            self.register_buffer(f"k{c}", 2 * math.pi * torch.arange(1, modes[c] + 1, dtype=torch.float32) / periods[c])
+        self.out_dim = 2 * sum(modes.values()) + len(self.rest)
+
+    def forward(self, x):
+        _check_input(x, self.in_dim, "PeriodicEmbedding")
+        parts = []
+        for c in self.columns:
+            z = x[:, c : c + 1] * getattr(self, f"k{c}").to(x.dtype)
+            parts += [torch.cos(z), torch.sin(z)]
+        if self.rest:
+            parts.append(x[:, self.rest])
+        return torch.cat(parts, dim=1)
+
+
+def _periodic_conditions(problem: Problem, names) -> tuple[str, ...]:
+    """Names of the problem's periodic conditions along the coordinates ``names``."""
+    from ..problems.conditions import Periodic
+
+    return tuple(n for n, c in problem.conditions.items() if isinstance(c, Periodic) and c.name in names)
+
+
+#: architecture name -> network class taking ``(in_dim, out_dim, width, depth, activation,
+#: seed, low=, high=, embedding=)``; :func:`build_model` sizes them for a problem
+MODELS: dict[str, type[nn.Module]] = {"mlp": MLP, "modified_mlp": ModifiedMLP}
+
+
 def build_model(problem: Problem, width: int = 50, depth: int = 4, activation: str = "tanh",
                 seed: int = 0, hard: bool = False, fourier_features: int = 0,
-                fourier_sigma: float = 1.0, scale_inputs: bool = True) -> nn.Module:
-    """An MLP sized for ``problem`` (optionally Fourier-embedded and hard-constrained)."""
+                fourier_sigma: float = 1.0, scale_inputs: bool = True, architecture: str = "mlp",
+                periodic: dict[str, int] | None = None) -> nn.Module:
+    """A network sized for ``problem``: ``architecture`` from :data:`MODELS` (``"mlp"``,
+    ``"modified_mlp"``), inputs scaled from the domain box to [-1, 1] unless
+    ``scale_inputs=False``, optionally a random Fourier embedding (``fourier_features``
+    features of scale ``fourier_sigma``) or an exact periodic one (``periodic={"x": 10}``:
+    10 modes of x; the problem's periodic conditions in x then hold exactly and get no loss
+    term), and wrapped in the problem's hard-constraint transform (``hard=True``)."""
+    if architecture not in MODELS:
+        raise ValueError(f"unknown architecture {architecture!r}; choose one of {sorted(MODELS)}")
     d = problem.domain.dim
+    if periodic and fourier_features:
+        raise ValueError("choose a Fourier embedding or a periodic one, not both")
     emb = FourierFeatures(d, fourier_features, fourier_sigma, seed) if fourier_features else None
+    satisfied: tuple[str, ...] = ()
+    if periodic:
+        names = problem.domain.names
+        bad = set(periodic) - set(names)
+        if bad:
+            raise ValueError(f"periodic names coordinates {sorted(bad)}; {problem.name} has {list(names)}")
+        cols = {names.index(n): int(m) for n, m in periodic.items()}
+        lengths = problem.domain.lengths
+        emb = PeriodicEmbedding(d, cols, {c: (2.0 if scale_inputs else float(lengths[c])) for c in cols})
+        satisfied = _periodic_conditions(problem, set(periodic))
     box = dict(low=problem.domain.low, high=problem.domain.high) if scale_inputs else {}
-    net = MLP(d, problem.output_dim, width, depth, activation, seed, embedding=emb, **box)
+    net = MODELS[architecture](d, problem.output_dim, width, depth, activation, seed, embedding=emb, **box)
+    if satisfied:
+        net.satisfies = satisfied
     return HardConstraint(net, problem) if hard else net

@@ -90,7 +90,9 @@ class Problem:
     - ``parameters``: the numbers a user may change; ``p[name]`` inside the residual.
     - ``reference(x: (N, d)) -> (N, 1)`` numpy, or ``None`` when no reference exists.
     - ``unknowns``: initial values of trainable scalars (inverse and eigenvalue problems);
-      they appear in ``p`` as tensors with gradients.
+      they appear in ``p`` as tensors with gradients. Those named in ``log_unknowns`` are
+      trained as ``s`` with ``p[name] = exp(s)`` (positive, e.g. a viscosity; their
+      initial value is the value itself, not its log).
     - ``hard``: an output transform ``(x, n, p) -> u`` that satisfies the conditions
       named in ``hard_satisfies`` exactly (used by :class:`pinnkit.models.HardConstraint`).
     - ``factory``: rebuilds the problem with other parameter values (``with_parameters``).
@@ -104,15 +106,25 @@ class Problem:
     reference: Callable[[np.ndarray], np.ndarray] | None = None
     output_dim: int = 1
     unknowns: dict[str, float] = field(default_factory=dict)
+    log_unknowns: tuple[str, ...] = ()
     hard: Callable[[torch.Tensor, torch.Tensor, Mapping], torch.Tensor] | None = None
     hard_satisfies: tuple[str, ...] = ()
     test_shape: tuple[int, ...] = (101, 101)
     equation: str = ""
     factory: Callable[..., "Problem"] | None = None
+    #: true values of the unknowns, when known (an inverse problem made from a zoo problem)
+    truth: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self):
         if set(self.parameters) & set(self.unknowns):
             raise ValueError(f"names used both as parameters and unknowns: {set(self.parameters) & set(self.unknowns)}")
+        bad = set(self.log_unknowns) - set(self.unknowns)
+        if bad:
+            raise ValueError(f"log_unknowns names {sorted(bad)}, which are not unknowns of {self.name}")
+        for k in self.log_unknowns:
+            if not self.unknowns[k] > 0:
+                raise ValueError(f"unknown {k!r} is trained as exp(s) and needs a positive initial value; "
+                                 f"got {self.unknowns[k]!r}")
         unknown = set(self.hard_satisfies) - set(self.conditions)
         if unknown:
             raise ValueError(f"hard_satisfies names unknown conditions {unknown}")
@@ -133,6 +145,43 @@ class Problem:
         if self.factory is None:
             raise ValueError(f"{self.name} was built without a factory and cannot change parameters")
         return self.factory(**{**self.values, **values})
+
+    def with_unknowns(self, initial: Mapping[str, float], log: Sequence[str] = ()) -> "Problem":
+        """The inverse problem: the parameters named in ``initial`` become trainable unknowns
+        starting from the given values (``log``: those trained as ``exp(s)``). The reference
+        (and any hard transform) stays that of the current, true values; give the problem
+        observations (:meth:`with_data`) to identify them."""
+        bad = set(initial) - set(self.parameters)
+        if bad:
+            raise ValueError(f"{self.name} has no parameter(s) {sorted(bad)} to make unknown; "
+                             f"its parameters are {sorted(self.parameters)}")
+        for k, v in initial.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"initial value of unknown {k!r} must be a finite number; got {v!r}")
+        truth = self.values
+        hard = self.hard
+        if hard is not None:  # the transform keeps the true values it was written with
+            hard = (lambda h: (lambda x, n, p: h(x, n, {**truth, **{k: v for k, v in p.items() if k not in initial}})))(hard)
+        return replace(self, parameters={k: v for k, v in self.parameters.items() if k not in initial},
+                       unknowns={**self.unknowns, **{k: float(v) for k, v in initial.items()}},
+                       log_unknowns=tuple(dict.fromkeys([*self.log_unknowns, *log])), hard=hard,
+                       factory=None, truth={**self.truth, **{k: truth[k] for k in initial}})
+
+    def with_data(self, x: np.ndarray, y: np.ndarray, name: str = "data") -> "Problem":
+        """The problem with observations ``u(x_i) = y_i`` as a condition named ``name``."""
+        from .conditions import Data
+
+        if name in self.conditions:
+            raise ValueError(f"{self.name} already has a condition named {name!r}")
+        x = np.asarray(x, float)
+        if x.ndim != 2 or x.shape[1] != self.domain.dim:
+            raise ValueError(f"observation points must have shape (n, {self.domain.dim}); got {x.shape}")
+        lo, hi = np.asarray(self.domain.low), np.asarray(self.domain.high)
+        outside = np.flatnonzero(np.any((x < lo - 1e-12) | (x > hi + 1e-12), axis=1))
+        if len(outside):
+            raise ValueError(f"observation {int(outside[0])} at {x[outside[0]].tolist()} lies outside the domain "
+                             f"{list(zip(self.domain.low, self.domain.high))} of {self.name}")
+        return replace(self, conditions={**self.conditions, name: Data(x, y)}, factory=None)
 
     # -- evaluation -------------------------------------------------------------------
     def pde_residual(self, u: Callable, x: torch.Tensor, params: Mapping) -> torch.Tensor:

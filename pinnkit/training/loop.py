@@ -57,6 +57,9 @@ class TrainState:
     stop: str | None = None
     started: float = field(default_factory=time.perf_counter)
     dtype: torch.dtype = torch.float32
+    #: the reduction of the residual this run trains with (e.g. a CausalResidual, whose
+    #: weights a recorder copies)
+    residual_loss: Callable | None = None
 
     @property
     def elapsed(self) -> float:
@@ -247,9 +250,12 @@ class _SingleFit:
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         model.to(dtype)
-        self.unknowns = nn.ParameterDict({k: nn.Parameter(torch.tensor(float(v), dtype=dtype))
-                                          for k, v in problem.unknowns.items()})
+        self.log_unknowns = set(problem.log_unknowns)
+        self.unknowns = nn.ParameterDict({
+            k: nn.Parameter(torch.tensor(math.log(v) if k in self.log_unknowns else float(v), dtype=dtype))
+            for k, v in problem.unknowns.items()})
         self.params = {**problem.values, **self.unknowns}
+        self._refresh_unknowns()
         self.points = {"residual": torch.as_tensor(sampler.sample(problem.domain, self.rng), dtype=dtype)}
         self.points.update(condition_point_sets(problem, model, condition_points, self.rng, dtype))
         self.names = list(self.points)
@@ -267,7 +273,13 @@ class _SingleFit:
         self.histories = [History(meta=_meta(self.problem, self.seed, self.dtype, plan, self.sampler,
                                              self.engine_used))]
 
+    def _refresh_unknowns(self) -> None:
+        """``p[name] = exp(s)`` for unknowns trained through their log (with graph, each step)."""
+        for k in self.log_unknowns:
+            self.params[k] = torch.exp(self.unknowns[k])
+
     def losses(self) -> dict[str, torch.Tensor]:
+        self._refresh_unknowns()
         return loss_terms(self.problem, self.evaluated, self.points, self.params, self.residual_loss)
 
     def pointwise(self, name: str) -> torch.Tensor:
@@ -279,7 +291,8 @@ class _SingleFit:
         return [{f"metric/{k}": float(v) for k, v in self.metric_fn(self.model).items()}]
 
     def unknown_values(self) -> dict:
-        return {f"unknown/{k}": float(v.detach()) for k, v in self.unknowns.items()}
+        return {f"unknown/{k}": math.exp(float(v.detach())) if k in self.log_unknowns else float(v.detach())
+                for k, v in self.unknowns.items()}
 
     def restore(self, good, dead) -> None:
         with torch.no_grad():
@@ -332,7 +345,7 @@ class _Loop:
         fit.start(self.plan)
         histories = fit.histories
         st = self.state = TrainState(fit.problem, fit.model, fit.params, fit.unknowns, fit.points, histories[0],
-                                     total_steps=self.total, dtype=fit.dtype)
+                                     total_steps=self.total, dtype=fit.dtype, residual_loss=fit.residual_loss)
         names = fit.names
         bstate = self.balancer.init(names)
         cstate = self.combine.init(names) if self.combine is not None else None

@@ -13,8 +13,10 @@ marching, and a monitor for causal weighting.
   prediction at its end time being the next window's initial condition; the residual
   points are shared out so the total collocation count is unchanged.
 - :class:`CausalMonitor` — logs the causal weights and ε of a
-  :class:`pinnkit.losses.CausalResidual` into the history, keeps snapshots of L_r(t) and
-  w(t) for heat maps, and can stop training once the min-weight test passes.
+  :class:`pinnkit.losses.CausalResidual` into the history and can stop training once the
+  min-weight test passes.
+- :class:`Strategy` objects (:data:`STRATEGIES`: plain, curriculum, ramp, seq2seq) — the
+  same methods as settings of a :class:`pinnkit.recipes.RunConfig`.
 """
 from __future__ import annotations
 
@@ -37,7 +39,8 @@ from .history import History
 from .loop import train
 
 __all__ = ["ParameterRamp", "curriculum", "CausalMonitor", "TimeWindow", "window_problem", "PiecewiseInTime",
-           "Seq2SeqResult", "seq2seq"]
+           "Seq2SeqResult", "seq2seq", "merge_histories", "Strategy", "Plain", "Curriculum", "Ramp", "Seq2Seq",
+           "STRATEGIES"]
 
 
 # ---------------------------------------------------------------------------- curriculum
@@ -107,34 +110,23 @@ def curriculum(problem: Problem, model: nn.Module, parameter: str, values: Seque
 class CausalMonitor(Callback):
     """Watch a :class:`CausalResidual` during training.
 
-    Adds ``causal/epsilon`` and ``causal/min_weight`` to each logged row; every ``every``
-    steps appends ``(step, ε, L_r(t_i), w_i)`` to ``snapshots`` (arrays over the slices,
-    for the L_r(t)-over-training heat map); with ``stop_when_converged`` ends training
-    once the loss reports convergence (min_i w_i > δ at the last ε, the paper's test)."""
+    Adds ``causal/epsilon`` and ``causal/min_weight`` to each logged row; with
+    ``stop_when_converged`` ends training once the loss reports convergence (min_i w_i > δ
+    at the last ε, the paper's test). Snapshots of the weights and slice losses over
+    training come from :class:`pinnkit.diagnostics.Recorder`."""
 
-    def __init__(self, loss: CausalResidual, every: int = 50, stop_when_converged: bool = False):
+    def __init__(self, loss: CausalResidual, stop_when_converged: bool = False):
         if not isinstance(loss, CausalResidual):
             raise ValueError(f"CausalMonitor watches a CausalResidual; got {type(loss).__name__}")
-        self.loss, self.every, self.stop_when_converged = loss, int(every), stop_when_converged
-        self.snapshots: list[tuple[int, float, np.ndarray, np.ndarray]] = []
+        self.loss, self.stop_when_converged = loss, stop_when_converged
 
     def on_step_end(self, state):
         rows = state.history.rows
         if rows and rows[-1].get("step") == state.step:
             rows[-1]["causal/epsilon"] = self.loss.epsilon
             rows[-1]["causal/min_weight"] = self.loss.min_weight
-        if state.step % self.every == 0 or state.step == 1:
-            self.snapshots.append((state.step, self.loss.epsilon, self.loss.slice_losses.copy(),
-                                   self.loss.weights.copy()))
         if self.stop_when_converged and self.loss.converged:
             state.stop = f"causal weights converged: min w = {self.loss.min_weight:.3f} > {self.loss.delta}"
-
-    def heatmap(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(steps (S,), slice centres (N_t,), L_r (S, N_t))`` from the snapshots."""
-        if not self.snapshots:
-            raise ValueError("no snapshots yet")
-        steps = np.array([s[0] for s in self.snapshots])
-        return steps, self.loss.slice_centers, np.stack([s[2] for s in self.snapshots])
 
 
 # ------------------------------------------------------------------------------ seq2seq
@@ -284,3 +276,138 @@ def seq2seq(problem: Problem, make_model: Callable[[Problem, int], nn.Module], w
         if h.status == "diverged":
             break
     return result
+
+
+# ----------------------------------------------------------------- strategies as objects
+
+#: ``fit(problem, model, share=1, callbacks=()) -> History``: one stage of training with
+#: every other setting of the run, ``num_points // share`` residual points and extra
+#: ``callbacks`` (a closure made by :class:`pinnkit.recipes.Recipe`)
+Fit = Callable[..., History]
+
+
+def merge_histories(histories: Sequence[History], kind: str, labels: Sequence[dict]) -> History:
+    """One history of a run trained in stages (rungs of a curriculum, seq2seq windows):
+    the stages' rows in order, steps counted over the whole run, each row marked with its
+    stage (``kind`` column); ``meta[kind + "s"]`` lists the stages (``labels`` plus each
+    stage's status and final numbers); status and message are the first unfinished stage's,
+    else the last one's; ``final`` is the last stage's with the run's step and time."""
+    if not histories:
+        raise ValueError("no stage was trained")
+    out = History(meta={**histories[0].meta, kind + "s": []})
+    offset, elapsed = 0, 0.0
+    for i, (h, label) in enumerate(zip(histories, labels)):
+        for r in h.rows:
+            out.rows.append({**r, "step": r["step"] + offset, kind: i, **({"time": r["time"] + elapsed}
+                                                                            if "time" in r else {})})
+        out.meta[kind + "s"].append({**label, "status": h.status, "steps": int(h.final.get("step", 0)),
+                                     "final": dict(h.final)})
+        offset += int(h.final.get("step", 0))
+        elapsed += float(h.final.get("time", 0.0))
+    unfinished = [h for h in histories if h.status != "completed"]
+    last = unfinished[0] if unfinished else histories[-1]
+    out.status, out.message = last.status, last.message
+    out.final = {**histories[-1].final, "step": offset, "time": elapsed}
+    return out
+
+
+class Strategy:
+    """How a run is trained: ``model(problem, make_model)`` builds the network that is
+    trained and saved; ``run(problem, model, fit)`` trains it (in one or several stages)
+    and returns one :class:`History`. The plain strategy is one stage."""
+
+    stages = 1
+
+    def model(self, problem: Problem, make_model: Callable[[Problem], nn.Module]) -> nn.Module:
+        return make_model(problem)
+
+    def run(self, problem: Problem, model: nn.Module, fit: Fit) -> History:
+        return fit(problem, model)
+
+
+class Plain(Strategy):
+    """One run of the whole plan on the whole problem."""
+
+
+class Curriculum(Strategy):
+    """Curriculum regularisation as a strategy (:func:`curriculum`): the plan runs once per
+    value of ``parameter`` in ``values`` (the last is the target), each rung starting from
+    the previous rung's weights with a fresh optimizer."""
+
+    def __init__(self, parameter: str, values: Sequence[float]):
+        values = [float(v) for v in values]
+        if not values:
+            raise ValueError("curriculum needs at least one value")
+        self.parameter, self.values = parameter, values
+        self.stages = len(values)
+
+    def model(self, problem, make_model):
+        if self.parameter not in problem.parameters:
+            raise ValueError(f"{problem.name} has no parameter {self.parameter!r}; it has {sorted(problem.parameters)}")
+        if self.values[-1] != problem.values[self.parameter]:
+            raise ValueError(f"the curriculum must end at the run's {self.parameter} = "
+                             f"{problem.values[self.parameter]:g}; its last value is {self.values[-1]:g}")
+        return make_model(problem)
+
+    def run(self, problem, model, fit):
+        histories = []
+        for v in self.values:
+            rung = problem.with_parameters(**{self.parameter: v})
+            if isinstance(getattr(model, "params", None), dict) and hasattr(model, "transform"):
+                model.params = rung.values  # a hard-constraint transform follows the rung's values
+            h = fit(rung, model)
+            histories.append(h)
+            if h.status != "completed":
+                break
+        return merge_histories(histories, "rung", [{self.parameter: v} for v in self.values])
+
+
+class Ramp(Strategy):
+    """The linear parameter ramp of one run (:class:`ParameterRamp`)."""
+
+    def __init__(self, parameter: str, start: float = 0.0, ramp_steps: int | None = None):
+        self.parameter, self.start, self.ramp_steps = parameter, float(start), ramp_steps
+
+    def run(self, problem, model, fit):
+        if self.parameter not in problem.parameters:
+            raise ValueError(f"{problem.name} has no parameter {self.parameter!r}; it has {sorted(problem.parameters)}")
+        ramp = ParameterRamp(self.parameter, problem.values[self.parameter], self.start, self.ramp_steps)
+        return fit(problem, model, callbacks=[ramp])
+
+
+class Seq2Seq(Strategy):
+    """Sequence-to-sequence time marching as a strategy (:func:`seq2seq`): ``windows``
+    networks, one per time window, trained in order, each window's initial condition taken
+    from the previous window's network; the residual points are shared out
+    (``num_points // windows`` per window). The trained model is the
+    :class:`PiecewiseInTime` of the windows' networks."""
+
+    def __init__(self, windows: int):
+        if isinstance(windows, bool) or not isinstance(windows, int) or windows < 1:
+            raise ValueError(f"windows must be a positive integer; got {windows!r}")
+        self.windows = self.stages = windows
+
+    def edges(self, problem) -> list[float]:
+        if not problem.domain.is_time_dependent:
+            raise ValueError(f"{problem.name} is not time-dependent; seq2seq needs a 't' coordinate")
+        return list(np.linspace(problem.domain.low[-1], problem.domain.high[-1], self.windows + 1))
+
+    def model(self, problem, make_model):
+        e = self.edges(problem)
+        return PiecewiseInTime([make_model(window_problem(problem, e[k], e[k + 1])) for k in range(self.windows)], e)
+
+    def run(self, problem, model, fit):
+        e = self.edges(problem)
+        histories, previous = [], None
+        for k, net in enumerate(model.models):
+            wp = window_problem(problem, e[k], e[k + 1], previous)
+            h = fit(wp, net, share=self.windows)
+            histories.append(h)
+            previous = net
+            if h.status != "completed":
+                break
+        return merge_histories(histories, "window", [{"t0": e[k], "t1": e[k + 1]} for k in range(self.windows)])
+
+
+#: strategy name -> class taking the configuration's ``strategy_options``
+STRATEGIES: dict[str, type[Strategy]] = {"none": Plain, "curriculum": Curriculum, "ramp": Ramp, "seq2seq": Seq2Seq}
