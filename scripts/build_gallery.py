@@ -568,9 +568,16 @@ def write_manifest(entries: list[Entry], out: Path, quick: bool, total: float) -
 
 
 def load_entries(manifest: dict) -> list[Entry]:
+    """The cards of an earlier build (a manifest written before cards had sentences gets them now)."""
     known = set(Entry.__dataclass_fields__)
-    return [Entry(**{**{k: v for k, v in d.items() if k in known}, "path": Path(d["path"]), "state": "done"})
-            for d in manifest["entries"]]
+    entries = [Entry(**{**{k: v for k, v in d.items() if k in known}, "path": Path(d["path"]), "state": "done"})
+               for d in manifest["entries"]]
+    for e in entries:
+        if not e.summary and e.path.exists():
+            title = e.title
+            describe(e)
+            e.title = title or e.title
+    return entries
 
 
 def build_stamp() -> dict:
