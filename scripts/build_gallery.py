@@ -345,6 +345,7 @@ h2.folder{text-transform:capitalize}
 .board td{padding:7px 10px;border-top:1px solid #eef0f3;vertical-align:top}
 .board td.num{font-variant-numeric:tabular-nums;white-space:nowrap;text-align:right}
 .board td.claim{min-width:280px}
+.board td.budget{min-width:150px}
 .board .nb{display:block;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px;color:#6b7585;margin-top:2px}
 .board .note{display:block;color:#5b6575;font-size:12px;margin-top:3px}
 .board a{color:#1d4fa8;text-decoration:none}.board a:hover{text-decoration:underline}
@@ -442,7 +443,7 @@ def scoreboard(entries: list[Entry]) -> str:
                 f'<tr data-notebook="{esc(e.key)}"><td>{esc(c.get("paper", ""))}</td>'
                 f'<td class="claim">{claim}<span class="nb">{esc(e.folder)}/{esc(e.stem)}</span>{note}</td>'
                 f'<td class="num">{number(c.get("paper_value"))}</td><td class="num">{pinnkit_numbers(c)}</td>'
-                f'<td class="num">{seeds_text(c)}</td><td>{esc(c.get("budget", "")) or "—"}'
+                f'<td class="num">{seeds_text(c)}</td><td class="budget">{esc(c.get("budget", "")) or "—"}'
                 f'{"" if c.get("dtype") in (None, "", "float32") else " · " + esc(c["dtype"])}</td>'
                 f'<td class="num">{duration(c.get("wall_seconds"))}</td><td>{verdict_badge(c.get("verdict", ""))}</td></tr>')
     if not rows:
