@@ -109,6 +109,7 @@ def test_record_writes_clean_json(tmp_path, monkeypatch):
     data = record("nb", rel_l2=np.float32(0.25), curve=np.array([1.0, np.nan]), t=torch.tensor([2.0, 3.0]),
                   worst=math.inf, nested={"a": (np.int64(3), np.float64(-math.inf))})
     saved = json.loads((tmp_path / "nb.json").read_text())
+    assert saved.pop("stamp") == data.pop("stamp")  # what produced it; tests/test_report.py checks its fields
     assert saved == data == {"notebook": "nb", "quick": False, "rel_l2": 0.25, "curve": [1.0, None],
                              "t": [2.0, 3.0], "worst": None, "nested": {"a": [3, None]}}
     monkeypatch.setenv("PINNKIT_QUICK", "1")
