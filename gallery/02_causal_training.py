@@ -98,7 +98,8 @@ if QUICK:  # smoke test
     ac_max_steps_per_epsilon, ac_record_every, compare_steps, compare_width = 8, 10, 20, 8
 started = time.perf_counter()
 from pinnkit.balancing import static
-from pinnkit.diagnostics.temporal import TemporalRecorder, plot_causal_weights, plot_temporal_heatmap
+from pinnkit.diagnostics import Recorder
+from pinnkit.diagnostics.temporal import plot_causal_weights, plot_temporal_heatmap
 from pinnkit.losses import CausalResidual
 from pinnkit.optim import adam
 from pinnkit.sampling import Uniform
@@ -114,12 +115,13 @@ def run(method, seed, record=False):
     if method == "causal":
         causal = CausalResidual.for_problem(problem, num_slices=num_slices, epsilons=tuple(epsilons), delta=delta,
                                             max_calls=max_steps_per_epsilon)
-        monitor = CausalMonitor(causal, every=record_every)
-        callbacks.append(monitor)
+        callbacks.append(CausalMonitor(causal))
         extra["residual_loss"] = causal
-    rec = TemporalRecorder(every=record_every, shape=(64, 50), keep_points=False) if record else None
+    # the recorder keeps the residual field and, for the causal run, the weights w_i and ε
+    rec = Recorder(every=record_every, shape=(64, 50), gradients=False, show_points=0) if record else None
     if rec:
         callbacks.append(rec)
+        monitor = rec if causal is not None else None
     h = train(problem, model, sampler=Uniform(num_points), optimizer=adam(lr), steps=steps,
               balancer=static({"initial": lam_ic}), callbacks=callbacks, seed=seed, metrics=None, progress=False, **extra)
     return model, h, rec, causal, monitor
@@ -161,9 +163,10 @@ for ax, m in zip(axes, METHODS):
 # %%
 def weights_panel(mon, causal, h, delta, axes):
     """w_i at a few moments (left); ε and min_i w_i over training (right)."""
-    pick = np.unique(np.linspace(0, len(mon.snapshots) - 1, 5).round().astype(int))
-    plot_causal_weights(causal.slice_centers, [mon.snapshots[i][3] for i in pick],
-                        [f"step {mon.snapshots[i][0]}, ε = {mon.snapshots[i][1]:g}" for i in pick], delta=delta, ax=axes[0])
+    snaps = [s for s in mon.snapshots if s.epsilon is not None]
+    pick = np.unique(np.linspace(0, len(snaps) - 1, 5).round().astype(int))
+    plot_causal_weights(causal.slice_centers, [snaps[i].causal_weights for i in pick],
+                        [f"step {snaps[i].step}, ε = {snaps[i].epsilon:g}" for i in pick], delta=delta, ax=axes[0])
     st, eps = h.where("causal/epsilon")
     _, mw = h.where("causal/min_weight")
     axes[1].semilogy(st, eps, "k-", label="ε")
@@ -228,12 +231,12 @@ def ac_run(method, seed, record=False):
     if method == "causal":
         causal = CausalResidual.for_problem(ac, num_slices=ac_slices, epsilons=tuple(epsilons), delta=delta,
                                             max_calls=ac_max_steps_per_epsilon)
-        monitor = CausalMonitor(causal, every=ac_record_every)
-        callbacks.append(monitor)
+        callbacks.append(CausalMonitor(causal))
         extra["residual_loss"] = causal
-    rec = TemporalRecorder(every=ac_record_every, shape=(64, 50), keep_points=False) if record else None
+    rec = Recorder(every=ac_record_every, shape=(64, 50), gradients=False, show_points=0) if record else None
     if rec:
         callbacks.append(rec)
+        monitor = rec if causal is not None else None
     h = train(ac, model, sampler=Uniform(ac_points, every=1), optimizer=adam(lr, decay_rate=0.9, decay_steps=5000),
               steps=ac_steps, balancer=static({"initial": ac_lam_ic}), condition_points={"initial": ac_initial_points},
               callbacks=callbacks, seed=seed, metrics=None, progress=False, **extra)
@@ -277,9 +280,9 @@ for ax, m in zip(axes, METHODS):
 
 # %%
 amon, acausal, ah = ac_runs["causal"]["monitor"], ac_runs["causal"]["causal"], ac_runs["causal"]["history"]
-Wac = np.stack([s[3] for s in amon.snapshots])
+steps_w, Wac = amon.causal_weight_map()
 fig, ax = plt.subplots(figsize=(10, 3), constrained_layout=True)
-mesh = ax.pcolormesh(acausal.slice_centers, [s[0] for s in amon.snapshots], Wac, shading="auto", cmap="gray", vmin=0, vmax=1)
+mesh = ax.pcolormesh(acausal.slice_centers, steps_w, Wac, shading="auto", cmap="gray", vmin=0, vmax=1)
 fig.colorbar(mesh, ax=ax, label="$w_i$"); ax.set_xlabel("t"); ax.set_ylabel("training step")
 ax.set_title("Allen–Cahn: causal weights $w_i$ over training (seed 0)")
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.3), constrained_layout=True)
@@ -379,7 +382,7 @@ print(f"{elapsed:.0f} s wall, {time.process_time() - CPU0:.0f} s CPU")
 
 # %%
 assert all(np.isfinite(v).all() and (np.asarray(v) < 5).all() for v in errors.values())
-W = np.stack([s[3] for s in mon.snapshots])
+_, W = mon.causal_weight_map()
 assert np.all(W[:, 0] == 1.0) and np.all(np.diff(W, axis=1) <= 1e-12)  # w_1 = 1, non-increasing in time
 assert len(causal.transitions) >= 1  # the ε schedule advanced
 # the plain run's residual profile is recorded over the whole time range

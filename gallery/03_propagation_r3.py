@@ -76,7 +76,8 @@ if QUICK:  # smoke test
 started = time.perf_counter()
 from pinnkit.balancing import static
 from pinnkit.diagnostics import residual_at_points
-from pinnkit.diagnostics.temporal import TemporalRecorder, plot_point_clouds, plot_temporal_heatmap
+from pinnkit.diagnostics import Recorder
+from pinnkit.diagnostics.temporal import plot_point_clouds, plot_temporal_heatmap
 from pinnkit.optim import adam
 from pinnkit.sampling import RAD, R3, CausalR3, Uniform
 
@@ -117,7 +118,7 @@ METHODS = ["uniform", "RAD", "R3", "causal R3"]
 errors, recorders, samplers, seconds = {m: [] for m in METHODS}, {}, {}, {m: [] for m in METHODS}
 for m in METHODS:
     for s in range(seeds):
-        rec = TemporalRecorder(every=record_every, shape=(64, 50)) if s == 0 else None
+        rec = Recorder(every=record_every, shape=(64, 50), gradients=False, show_points=None) if s == 0 else None
         t0 = time.perf_counter()
         model, h, sampler = run(m, s, rec)
         seconds[m].append(time.perf_counter() - t0)
@@ -216,7 +217,7 @@ display(Markdown(paper_table(rows)))
 res = record("03_propagation_r3", cpu_seconds=time.process_time() - CPU0, errors=errors, seconds={m: float(np.median(v)) for m, v in seconds.items()},
              compare=compare,
              gate_beta=samplers["causal R3"].beta, eta=eta, seconds_total=elapsed,
-             population=[len(s["points"]) for s in recorders["R3"].snapshots],
+             population=[len(s.points) for s in recorders["R3"].snapshots],
              budget=dict(beta=beta, width=width, depth=depth, num_points=num_points, steps=steps, seeds=seeds,
                          compare_steps=compare_steps))
 print(f"{elapsed:.0f} s wall, {time.process_time() - CPU0:.0f} s CPU")
@@ -228,9 +229,10 @@ assert set(res["population"]) == {num_points}
 assert samplers["causal R3"].beta > -0.5
 # R3's points sit where the residual is large: the grid residual at the final population (nearest grid
 # node) is larger on average than over the whole grid
-f = last["R3"]["field"]
+f = last["R3"].field("residual")
 xs = np.linspace(problem.domain.low[0], problem.domain.high[0], f.shape[0])
-ratio = residual_at_points(f, (xs, last["R3"]["t"]), last["R3"]["points"])
+ts = np.linspace(problem.domain.low[-1], problem.domain.high[-1], f.shape[1])
+ratio = residual_at_points(f, (xs, ts), last["R3"].points)
 print(f"mean |R| at R3's points / mean |R| on the grid = {ratio:.2f}")
 assert ratio > 1.2
 

@@ -72,7 +72,8 @@ if QUICK:  # smoke test
     compare_steps = 100
 started = time.perf_counter()
 from pinnkit.diagnostics import residual_at_points
-from pinnkit.diagnostics.temporal import TemporalRecorder, plot_point_clouds
+from pinnkit.diagnostics import Recorder
+from pinnkit.diagnostics.temporal import plot_point_clouds
 from pinnkit.optim import adam
 from pinnkit.sampling import RAD, RARD, Uniform
 
@@ -103,12 +104,12 @@ METHODS = ["uniform", "RAD", "RAR-D"]
 errors, recorders, final_counts = {m: [] for m in METHODS}, {}, {}
 for m in METHODS:
     for s in range(seeds):
-        rec = TemporalRecorder(every=every, shape=(128, 50)) if s == 0 else None
+        rec = Recorder(every=every, shape=(128, 50), gradients=False, show_points=None) if s == 0 else None
         model, h = run(m, s, rec)
         errors[m].append(ev(model)["rel_l2"])
         if rec:
             recorders[m] = rec
-            final_counts[m] = len(rec.snapshots[-1]["points"])
+            final_counts[m] = len(rec.snapshots[-1].points)
     print(f"{m:8s} rel L2 {fmt(errors[m])}   final residual points {final_counts[m]}")
 
 # %% [markdown]
@@ -186,7 +187,7 @@ rows = [dict(method=m, **{"paper reports": "beats uniform" if m != "uniform" els
 display(Markdown(paper_table(rows)))
 res = record("04_adaptive_sampling", cpu_seconds=time.process_time() - CPU0, errors=errors, final_counts=final_counts, rounds=rounds, add=add,
              compare=compare,
-             rad_points_near_shock=float(np.mean(np.abs(recorders["RAD"].snapshots[-1]["points"][:, 0]) < 0.1)),
+             rad_points_near_shock=float(np.mean(np.abs(recorders["RAD"].snapshots[-1].points[:, 0]) < 0.1)),
              seconds=elapsed, budget=dict(num_points=num_points, width=width, depth=depth, steps=steps, every=every,
                                           candidates=candidates, seeds=seeds, compare_steps=compare_steps))
 print(f"{elapsed:.0f} s wall, {time.process_time() - CPU0:.0f} s CPU")
@@ -199,10 +200,11 @@ assert final_counts["RAR-D"] == num_points + rounds * add
 # RAD's final points sit where the residual is large: the grid |R| looked up at the points is larger on
 # average than over the whole grid (fresh uniform points give a ratio near 1)
 snap = recorders["RAD"].snapshots[-1]
-f = snap["field"]
+f = snap.field("residual")
 xs = np.linspace(problem.domain.low[0], problem.domain.high[0], f.shape[0])
-ratio = residual_at_points(f, (xs, snap["t"]), snap["points"])
-near_shock = float(np.mean(np.abs(snap["points"][:, 0]) < 0.1))
+ts = np.linspace(problem.domain.low[-1], problem.domain.high[-1], f.shape[1])
+ratio = residual_at_points(f, (xs, ts), snap.points)
+near_shock = float(np.mean(np.abs(snap.points[:, 0]) < 0.1))
 uniform_share = 0.2 / (problem.domain.high[0] - problem.domain.low[0])  # |x| < 0.1 under uniform sampling
 print(f"mean |R| at RAD's points / mean |R| on the grid = {ratio:.2f}; share with |x| < 0.1: {near_shock:.2f} "
       f"(uniform {uniform_share:.2f})")
