@@ -74,11 +74,11 @@ class RunConfig:
     problem: str = _setting("burgers", "zoo problem", choices=_problems, group="problem")
     parameters: dict = _setting({}, "values of the problem's parameters, e.g. {\"beta\": 30}", group="problem",
                                 cli=False)
-    model: str = _setting("mlp", "network architecture", choices=lambda: sorted(MODELS), group="model",
+    model: str = _setting("mlp", "network architecture", choices=lambda: list(MODELS), group="model",
                           widget=("select",))
     width: int = _setting(20, "neurons per hidden layer", group="model", widget=("int", 4, 128, 4))
     depth: int = _setting(4, "hidden layers", group="model", widget=("int", 1, 8, 1))
-    activation: str = _setting("tanh", "activation function", choices=lambda: sorted(ACTIVATIONS), group="model",
+    activation: str = _setting("tanh", "activation function", choices=lambda: list(ACTIVATIONS), group="model",
                                widget=("select",))
     hard: bool = _setting(False, "satisfy boundary/initial conditions exactly (the problem's transform)",
                           group="model", widget=("check", "hard constraints"))
@@ -88,14 +88,14 @@ class RunConfig:
                                   group="model")
     model_options: dict = _setting({}, "further network options, e.g. {\"periodic\": {\"x\": 10}} for an exact "
                                        "periodic embedding of x", group="model")
-    sampler: str = _setting("sobol", "residual points", choices=lambda: sorted(SAMPLERS), widget=("select",))
+    sampler: str = _setting("sobol", "residual points", choices=lambda: list(SAMPLERS), widget=("select",))
     num_points: int = _setting(2000, "residual (collocation) points", widget=("int", 100, 20000, 100))
     resample_every: int | None = _setting(None, "redraw / refine the residual points every n steps",
                                           widget=("int", 0, 2000, 50, "0 = never"))
     sampler_options: dict = _setting({}, "sampler options, e.g. {\"k\": 1, \"c\": 1} for RAD")
     condition_points: int | dict = _setting(200, "points per boundary/initial condition (or per name)")
     resample_conditions: int | None = _setting(None, "redraw the condition points every n steps")
-    balancer: str = _setting("none", "loss weighting", choices=lambda: sorted(BALANCERS), widget=("select",))
+    balancer: str = _setting("none", "loss weighting", choices=lambda: list(BALANCERS), widget=("select",))
     balancer_options: dict = _setting({}, "balancer options, e.g. {\"scales\": {\"initial\": 100}} for static, "
                                           "{\"groups\": {\"boundary\": [...]}} to share one weight")
     optimizer: str = _setting("adam", "optimizer plan", choices=lambda: list(OPTIMIZERS), widget=("select",))
@@ -113,7 +113,7 @@ class RunConfig:
     causal: bool = _setting(False, "weight the residual causally over time (CausalResidual)",
                             widget=("check", "causal residual (time-dependent problems)"))
     causal_options: dict = _setting({}, "CausalResidual options: num_slices, epsilons, delta, max_calls")
-    strategy: str = _setting("none", "training strategy", choices=lambda: sorted(STRATEGIES))
+    strategy: str = _setting("none", "training strategy", choices=lambda: list(STRATEGIES))
     strategy_options: dict = _setting({}, "strategy options: curriculum {\"parameter\", \"values\"}, ramp "
                                           "{\"parameter\", \"start\", \"ramp_steps\"}, seq2seq {\"windows\"}")
     unknowns: dict = _setting({}, "parameters to identify from data: {name: initial value} or "

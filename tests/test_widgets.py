@@ -606,3 +606,27 @@ def test_live_run_trains_with_the_configured_derivative_engine():
     b = LiveRun(RunConfig(**cfg), max_rate=1e-6).run()
     assert a.history.meta["engine"] == "taylor" and b.history.meta["engine"] == "autograd"
     assert a.history.final["loss"] == pytest.approx(b.history.final["loss"], rel=1e-5)
+
+
+def test_controls_are_generated_from_the_run_configuration():
+    """One widget per RunConfig field with a widget hint, read back into that field."""
+    from pinnkit_widgets.controls import Controls
+
+    hinted = {k for k, v in RunConfig.fields_help().items() if v["widget"] is not None}
+    c = Controls(RunConfig(problem="burgers", model="modified_mlp", width=24, steps=7, resample_every=50))
+    assert set(c.widgets) == hinted
+    cfg = c.config()
+    assert (cfg.model, cfg.width, cfg.steps, cfg.resample_every) == ("modified_mlp", 24, 7, 50)
+    c.widgets["model"].value = "mlp"
+    c.widgets["resample_every"].value = 0          # 0 = never
+    assert c.config().model == "mlp" and c.config().resample_every is None
+
+
+def test_each_log_slider_owns_its_formatter():
+    """A formatter shared between sessions of a served app belongs to the first session's
+    document; later sessions then showed 'undefined' as the slider's value."""
+    from pinnkit_widgets.controls import Controls
+
+    a, b = Controls(RunConfig(problem="burgers")), Controls(RunConfig(problem="burgers"))
+    assert a.lr.format is not b.lr.format
+    assert a.parameters["nu"].widget.format is not b.parameters["nu"].widget.format

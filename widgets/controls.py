@@ -1,9 +1,11 @@
 """Controls generated from a problem and from pinnkit's registries, read back as a
 :class:`pinnkit.recipes.RunConfig`.
 
-Every choice list comes from a registry (``zoo.names()``, ``SAMPLERS``, ``BALANCERS``,
-``OPTIMIZERS``, ``ACTIVATIONS``, ``COMBINE_CHOICES``), so a sampler or balancer added there appears here
-without a change. Parameter sliders come from ``Problem.parameters``; a ``Parameter``
+The widgets are generated from :class:`pinnkit.recipes.RunConfig`'s fields (those with a
+widget hint) and every choice list comes from the registry the field names (``zoo.names()``,
+``SAMPLERS``, ``BALANCERS``, ``OPTIMIZERS``, ``MODELS``, ``ACTIVATIONS``,
+``COMBINE_CHOICES``), so a setting, sampler or balancer added there appears here without a
+change. Parameter sliders come from ``Problem.parameters``; a ``Parameter``
 with ``log=True`` gets a slider over log10 of the value whose label shows the value
 itself. Nothing typed by a user is evaluated: widgets hold numbers and registry names.
 """
@@ -15,15 +17,16 @@ import panel as pn
 from bokeh.models import CustomJSTickFormatter
 
 from pinnkit.balancing import BALANCERS, make_balancer
-from pinnkit.models import ACTIVATIONS
-from pinnkit.optim import OPTIMIZERS
 from pinnkit.problems import zoo
-from pinnkit.recipes import COMBINE_CHOICES, RunConfig
-from pinnkit.sampling import SAMPLERS
+from pinnkit.recipes import RunConfig
 
 __all__ = ["ParameterSlider", "Controls", "available_problems", "usable_balancers"]
 
-_POW10 = CustomJSTickFormatter(code="return Number(Math.pow(10, tick).toPrecision(3)).toString()")
+def _pow10():
+    """A fresh formatter for a log slider's label: 10^value, three digits. One per widget —
+    a Bokeh model shared between sessions of a served app is owned by the first session's
+    document, and a later session's slider then shows 'undefined'."""
+    return CustomJSTickFormatter(code="return Number(Math.pow(10, tick).toPrecision(3)).toString()")
 
 
 def available_problems() -> list[str]:
@@ -61,7 +64,7 @@ class ParameterSlider:
         if parameter.log:
             lo, hi = math.log10(parameter.low), math.log10(parameter.high)
             self.widget = pn.widgets.FloatSlider(label=label + " (log scale)", start=lo, end=hi,
-                                                 step=(hi - lo) / 200, value=math.log10(v), format=_POW10)
+                                                 step=(hi - lo) / 200, value=math.log10(v), format=_pow10())
         else:
             step = (parameter.high - parameter.low) / 200
             self.widget = pn.widgets.FloatSlider(label=label, start=parameter.low, end=parameter.high,
@@ -77,12 +80,48 @@ class ParameterSlider:
         self.widget.value = math.log10(v) if self.parameter.log else float(v)
 
 
+def _widget(name: str, info: dict, value):
+    """A Panel widget for one RunConfig field, from its ``widget`` hint."""
+    hint = info["widget"]
+    kind, label = hint[0], info["help"]
+    if kind == "select":
+        options = list(info["choices"])
+        if value not in options:
+            options.append(value)
+        return pn.widgets.Select(label=name.replace("_", " ") if name != "balancer" else "loss balancer",
+                                 options=options, value=value)
+    if kind == "radio":
+        return pn.widgets.RadioButtonGroup(label=label, options=list(info["choices"]), value=value)
+    if kind == "check":
+        return pn.widgets.Checkbox(label=hint[1], value=bool(value))
+    if kind == "int":
+        start, end, step = hint[1:4]
+        text = f"{label} ({hint[4]})" if len(hint) > 4 else label
+        return pn.widgets.IntSlider(label=text, start=start, end=end, step=step, value=int(value or 0))
+    if kind == "intinput":
+        start, end, step = hint[1:4]
+        return pn.widgets.IntInput(label=name, start=start, end=end, step=step, value=int(value))
+    if kind == "log":
+        return pn.widgets.FloatSlider(label=f"{name.replace('_', ' ')} (log scale)".replace("lr ", "learning rate "),
+                                      start=hint[1], end=hint[2], step=0.05, value=math.log10(value),
+                                      format=_pow10())
+    raise ValueError(f"unknown widget kind {kind!r} for {name}")
+
+
+#: the RunConfig fields shown, in two groups (model, fit), from their ``widget`` hints
+def _shown_fields() -> dict[str, dict]:
+    return {k: v for k, v in RunConfig.fields_help().items() if v["widget"] is not None}
+
+
 class Controls:
     """All run settings as Panel widgets; ``config()`` reads them as a ``RunConfig``.
 
-    ``on_change(fn)`` calls ``fn(what)`` after a change (``"problem"``, ``"parameter"``,
-    ``"setting"``). ``problem_widgets=False`` leaves out the problem choice and its sliders
-    (compare mode shares one set between two columns).
+    The widgets are generated from :class:`pinnkit.recipes.RunConfig`'s fields that carry a
+    widget hint (their kind, range and label), in the field order, grouped into the model
+    and the fit; choices come from the registries the fields name. ``widgets[name]`` holds
+    each one. ``on_change(fn)`` calls ``fn(what)`` after a change (``"problem"``,
+    ``"parameter"``, ``"setting"``). ``problem_widgets=False`` leaves out the problem choice
+    and its sliders (compare mode shares one set between two columns).
     """
 
     def __init__(self, config: RunConfig, problem_widgets: bool = True, title: str = "Settings"):
@@ -92,18 +131,10 @@ class Controls:
         if config.problem not in problems:
             problems.append(config.problem)
         self.problem = pn.widgets.Select(label="problem", options=problems, value=config.problem)
-        self.width = pn.widgets.IntSlider(label="width", start=4, end=128, step=4, value=config.width)
-        self.depth = pn.widgets.IntSlider(label="hidden layers", start=1, end=8, value=config.depth)
-        self.activation = pn.widgets.Select(label="activation", options=list(ACTIVATIONS), value=config.activation)
-        self.optimizer = pn.widgets.Select(label="optimizer", options=list(OPTIMIZERS), value=config.optimizer)
-        lr = config.lr if config.lr is not None else (1.0 if config.optimizer == "lbfgs" else 1e-3)
-        self.lr = pn.widgets.FloatSlider(label="learning rate (log scale)", start=-5, end=0.5, step=0.05,
-                                         value=math.log10(lr), format=_POW10)
-        self.sampler = pn.widgets.Select(label="sampler", options=list(SAMPLERS), value=config.sampler)
-        self.num_points = pn.widgets.IntSlider(label="collocation points", start=100, end=20000, step=100,
-                                               value=config.num_points)
-        self.resample_every = pn.widgets.IntSlider(label="resample every (0 = never)", start=0, end=2000, step=50,
-                                                   value=config.resample_every or 0)
+        self.fields = _shown_fields()
+        values = config.to_dict()
+        if values["lr"] is None:
+            values["lr"] = 1.0 if config.optimizer == "lbfgs" else 1e-3
         bal = usable_balancers()
         if config.balancer not in bal:  # e.g. "static" with its scales: offered as configured
             try:
@@ -111,15 +142,10 @@ class Controls:
             except (TypeError, ValueError) as e:
                 raise ValueError(f"balancer {config.balancer!r} with options {config.balancer_options} "
                                  f"cannot be built: {e}") from e
-            bal = bal + [config.balancer]
-        self.balancer = pn.widgets.Select(label="loss balancer", options=bal, value=config.balancer)
-        self.steps = pn.widgets.IntInput(label="steps", start=1, end=1_000_000, step=100, value=config.steps)
-        self.seed = pn.widgets.IntInput(label="seed", start=0, end=2**31 - 1, value=config.seed)
-        self.dtype = pn.widgets.RadioButtonGroup(label="precision", options=["float32", "float64"], value=config.dtype)
-        self.hard = pn.widgets.Checkbox(label="hard constraints", value=config.hard)
-        self.combine = pn.widgets.Select(label="gradient combination", options=list(COMBINE_CHOICES),
-                                         value=config.combine)
-        self.causal = pn.widgets.Checkbox(label="causal residual (time-dependent problems)", value=config.causal)
+        self.fields["balancer"] = {**self.fields["balancer"], "choices": bal}
+        self.widgets = {name: _widget(name, info, values[name]) for name, info in self.fields.items()}
+        for name, w in self.widgets.items():
+            setattr(self, name, w)   # controls.causal, controls.steps ... for the views
         if config.causal and not zoo.get(config.problem).domain.is_time_dependent:
             raise ValueError(f"causal=True needs a time-dependent problem; {config.problem!r} has no time coordinate")
         self.parameters: dict[str, ParameterSlider] = {}
@@ -128,13 +154,10 @@ class Controls:
         self._build_parameters(config.parameters)
         self.problem.param.watch(self._problem_changed, "value")
         self.optimizer.param.watch(self._optimizer_changed, "value")
-        for w in (self.width, self.depth, self.activation, self.optimizer, self.lr, self.sampler, self.num_points,
-                  self.resample_every, self.balancer, self.steps, self.seed, self.dtype, self.hard, self.combine,
-                  self.causal):
+        for w in self.widgets.values():
             w.param.watch(lambda e: self._notify("setting"), "value")
-        model = [self.width, self.depth, self.activation, self.hard, self.dtype]
-        fit = [self.optimizer, self.lr, self.steps, self.sampler, self.num_points, self.resample_every,
-               self.balancer, self.combine, self.causal, self.seed]
+        model = [w for n, w in self.widgets.items() if self.fields[n]["group"] == "model"]
+        fit = [w for n, w in self.widgets.items() if self.fields[n]["group"] != "model"]
         head = [self.problem, self.parameter_box] if problem_widgets else []
         self.panel = pn.Column(f"### {title}", *head, pn.layout.Divider(), *model, pn.layout.Divider(), *fit,
                                width=300)
@@ -169,22 +192,28 @@ class Controls:
         self.lr.value = 0.0 if event.new == "lbfgs" else -3.0
 
     # -- reading -----------------------------------------------------------------------
+    def _value(self, name: str):
+        w, hint = self.widgets[name], self.fields[name]["widget"]
+        if hint[0] == "log":
+            return float(round(10 ** w.value, 8))
+        if hint[0] == "int" and len(hint) > 4:   # 0 means "never"
+            return int(w.value) or None
+        if hint[0] in ("int", "intinput"):
+            return int(w.value)
+        if hint[0] == "check":
+            return bool(w.value)
+        return w.value
+
     def config(self) -> RunConfig:
         """The settings as a ``RunConfig`` (the one object pinnkit.recipes.build accepts)."""
-        every = int(self.resample_every.value) or None
-        return RunConfig(**{**self.base.to_dict(),
-                            "problem": self.problem.value, "parameters": self.parameter_values(),
-                            "width": int(self.width.value), "depth": int(self.depth.value),
-                            "activation": self.activation.value, "hard": bool(self.hard.value),
-                            "sampler": self.sampler.value, "num_points": int(self.num_points.value),
-                            "resample_every": every if self.sampler.value != "grid" else None,
-                            "balancer": self.balancer.value, "optimizer": self.optimizer.value,
-                            # a balancer's options belong to the balancer they were given for
-                            "balancer_options": (self.base.balancer_options
-                                                 if self.balancer.value == self.base.balancer else {}),
-                            "lr": float(round(10 ** self.lr.value, 8)), "steps": int(self.steps.value),
-                            "seed": int(self.seed.value), "dtype": self.dtype.value,
-                            "combine": self.combine.value, "causal": bool(self.causal.value) and self._timed})
+        shown = {name: self._value(name) for name in self.widgets}
+        if shown["sampler"] in ("grid", "fixed"):
+            shown["resample_every"] = None
+        shown["causal"] = shown["causal"] and self._timed
+        # a balancer's options belong to the balancer they were given for
+        options = self.base.balancer_options if shown["balancer"] == self.base.balancer else {}
+        return RunConfig(**{**self.base.to_dict(), "problem": self.problem.value,
+                            "parameters": self.parameter_values(), **shown, "balancer_options": options})
 
     def on_change(self, fn) -> None:
         self._listeners.append(fn)
@@ -195,8 +224,8 @@ class Controls:
 
     def disable(self, disabled: bool = True) -> None:
         """Grey out the settings while a run trains (changes apply to the next run)."""
-        for w in [self.problem, self.width, self.depth, self.activation, self.optimizer, self.lr, self.sampler,
-                  self.num_points, self.resample_every, self.balancer, self.combine, self.steps, self.seed,
-                  self.dtype] + [s.widget for s in self.parameters.values()]:
-            w.disabled = disabled
+        for w in [self.problem, *self.widgets.values(), *[s.widget for s in self.parameters.values()]]:
+            if w is not self.causal:
+                w.disabled = disabled
+        self.hard.disabled = disabled or zoo.get(self.problem.value).hard is None
         self.causal.disabled = disabled or not self._timed
