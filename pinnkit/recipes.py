@@ -366,6 +366,9 @@ def build(config: RunConfig | dict) -> Recipe:
             raise ValueError(f"combine_options {opts} are not {config.combine} options: {e}") from None
     elif config.combine_options:
         raise ValueError(f"combine_options {config.combine_options} given without a combiner")
+    if config.causal and callable(getattr(sampler, "loss", None)):
+        raise ValueError(f"causal=True and sampler {config.sampler!r} both weight the residual over time "
+                         f"(the sampler's gated loss); choose one")
     if config.causal:
         if not problem.domain.is_time_dependent:
             raise ValueError(f"causal=True needs a time-dependent problem; {problem.name} has coordinates "
@@ -379,6 +382,9 @@ def build(config: RunConfig | dict) -> Recipe:
                                  f"(num_slices, epsilons, delta, max_calls): {e}") from e
 
         make_residual_loss(problem)  # check the options now, before anything trains
+    elif callable(getattr(sampler, "loss", None)):
+        def make_residual_loss(p):  # a sampler that brings its own residual loss (causal R3's gate)
+            return sampler.loss
     else:
         def make_residual_loss(p):
             return mean_square

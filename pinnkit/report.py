@@ -30,8 +30,8 @@ from typing import Sequence
 
 from .training.history import atomic_write_text
 
-__all__ = ["quick_mode", "results_dir", "record", "paper_table", "spread", "summary", "fmt", "stamp",
-           "Claim", "verdict", "VERDICTS"]
+__all__ = ["quick_mode", "results_dir", "store_dir", "record", "paper_table", "settings_table", "spread", "summary",
+           "fmt", "stamp", "Claim", "verdict", "VERDICTS", "values_at"]
 
 #: the verdicts a :class:`Claim` may carry, from best to worst
 VERDICTS = ("reproduced", "partly", "not reproduced")
@@ -320,3 +320,50 @@ def paper_table(rows: Sequence[dict], columns: Sequence[str] = ("method", "paper
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def store_dir() -> Path:
+    """Where notebooks keep their trained runs (a :class:`pinnkit.sweep.RunStore`):
+    ``$PINNKIT_STORE``, default ``store`` beside :func:`results_dir` (``build/store``). A
+    second build of a notebook finds its runs there and trains nothing; an interrupted one
+    trains only what is missing."""
+    env = os.environ.get("PINNKIT_STORE")
+    return Path(env) if env else results_dir().parent / "store"
+
+
+def settings_table(rows: Sequence[Sequence[str]], quick: bool | None = None) -> str:
+    """The settings table a gallery notebook opens with, as Markdown: one row per setting,
+    ``(setting, paper, pinnkit full, pinnkit quick, why it differs)``. The column of the
+    mode that runs now is marked (``quick`` defaults to :func:`quick_mode`)."""
+    quick = quick_mode() if quick is None else quick
+    head = ["setting", "paper", "pinnkit full" + ("" if quick else " (running)"),
+            "pinnkit quick" + (" (running)" if quick else ""), "why it differs"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        r = [str(c) for c in r]
+        if len(r) != len(head):
+            raise ValueError(f"settings_table: each row needs {len(head)} cells {head}; got {r}")
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+    return "\n".join(lines)
+
+
+def values_at(history, steps: Sequence[int], column: str = "metric/rel_l2") -> list[float]:
+    """``column`` of ``history`` at each of ``steps``: its last value logged at or before
+    that step — the error a run would have had with that budget (a run that stopped
+    earlier keeps its final value; its ``final`` entry counts at its last step). For the
+    budget sweeps the gallery shows: error against iterations, read off one run."""
+    import numpy as np
+
+    logged, vals = history.where(column)
+    if column in history.final and history.final[column] is not None:
+        logged = np.append(logged, history.final.get("step", logged[-1] if len(logged) else 0))
+        vals = np.append(vals, history.final[column])
+    if not len(logged):
+        raise ValueError(f"the history logged no {column!r}")
+    order = np.argsort(logged, kind="stable")
+    logged, vals = np.asarray(logged)[order], np.asarray(vals, float)[order]
+    out = []
+    for s in steps:  # NaN before the first logged value
+        i = np.searchsorted(logged, s, side="right") - 1
+        out.append(float(vals[i]) if i >= 0 else math.nan)
+    return out

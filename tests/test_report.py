@@ -221,3 +221,17 @@ def test_record_rejects_what_is_not_a_claim(tmp_path, monkeypatch):
     assert not (tmp_path / "nb.json").exists()
     record("nb", claims=claim())  # one claim on its own is fine
     assert len(json.loads((tmp_path / "nb.json").read_text())["claims"]) == 1
+
+
+def test_values_at_reads_the_error_a_budget_would_have_given():
+    from pinnkit.report import values_at
+    from pinnkit.training import History
+
+    h = History()
+    for step, e in [(50, 0.9), (100, 0.5), (150, 0.2)]:
+        h.append(step=step, **{"metric/rel_l2": e})
+    h.append(step=160, event="lbfgs converged: loss change below tolerance_change")
+    h.final = {"step": 160, "metric/rel_l2": 0.15}
+    got = values_at(h, [10, 50, 99, 100, 155, 160, 2000])
+    assert math.isnan(got[0])
+    assert got[1:] == [0.9, 0.9, 0.5, 0.2, 0.15, 0.15]  # a run that stopped keeps its final value

@@ -49,8 +49,11 @@ class ResultCache:
     """Results by configuration key: in memory, and as runs in a :class:`RunStore` under
     ``folder/runs`` (the |error| thumbnail of a stored run is recomputed from its model)."""
 
-    def __init__(self, folder: str | Path | None = None):
-        self.store = RunStore(Path(folder or os.environ.get("PINNKIT_CACHE", "build/cache")) / "runs")
+    def __init__(self, folder: str | Path | None = None, store: str | Path | RunStore | None = None):
+        if store is not None:
+            self.store = store if isinstance(store, RunStore) else RunStore(store)
+        else:
+            self.store = RunStore(Path(folder or os.environ.get("PINNKIT_CACHE", "build/cache")) / "runs")
         self.memory: dict[str, SweepResult] = {}
 
     def get(self, config: RunConfig, value: float, grid: Grid) -> SweepResult | None:
@@ -77,13 +80,18 @@ class ResultCache:
 class Explorer:
     """Sweep ``parameter`` of ``config.problem`` over ``values`` (numbers).
 
+    ``store``: the run store to read and fill (default ``cache_dir/runs``) — give a
+    notebook's :func:`pinnkit.report.store_dir` and the explorer shows the runs a
+    :func:`pinnkit.sweep` of the same configurations already trained, without training.
+
     ``sweep()`` runs in a thread when a browser watches, otherwise to the end;
     ``stop()`` stops the sweep within one training step. ``results`` maps each value to
     its :class:`SweepResult`; ``trained`` counts runs that actually trained.
     """
 
     def __init__(self, config: RunConfig | None = None, parameter: str | None = None, values=None, *,
-                 cache_dir: str | Path | None = None, live: bool | None = None, period: int = 400, **settings):
+                 cache_dir: str | Path | None = None, store: str | Path | RunStore | None = None,
+                 live: bool | None = None, period: int = 400, **settings):
         setup()
         config = config or RunConfig(problem="convection", steps=300, num_points=1000)
         self.config = RunConfig(**{**config.to_dict(), **settings})
@@ -96,7 +104,7 @@ class Explorer:
         spec = self._spec = problem.parameters[self.parameter]
         if values is None:
             values = np.geomspace(spec.low, spec.high, 5) if spec.log else np.linspace(max(spec.low, 1.0), spec.high, 5)
-        self.cache = ResultCache(cache_dir)
+        self.cache = ResultCache(cache_dir, store)
         self.live_mode = live_frontend() if live is None else live
         self.period = period
         self.results: dict[float, SweepResult] = {}

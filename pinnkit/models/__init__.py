@@ -11,9 +11,21 @@
 Every model maps ``x: (N, d_in)`` to ``(N, d_out)``.
 """
 from .networks import (ACTIVATIONS, MLP, MODELS, FourierFeatures, HardConstraint, ModifiedMLP, PeriodicEmbedding, Sine,
-                       build_model)
+                       build_model, register)
 from .batched import BatchedMLP, ensemble_models
 from . import engines
 
-__all__ = ["ACTIVATIONS", "MLP", "MODELS", "FourierFeatures", "PeriodicEmbedding", "HardConstraint", "ModifiedMLP", "Sine", "build_model",
+
+def _import_architectures() -> None:
+    """Import every module of this package: architectures register themselves in MODELS."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+_import_architectures()
+
+__all__ = ["ACTIVATIONS", "MLP", "MODELS", "register", "FourierFeatures", "PeriodicEmbedding", "HardConstraint", "ModifiedMLP", "Sine", "build_model",
            "BatchedMLP", "ensemble_models", "engines"]

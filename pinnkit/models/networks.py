@@ -22,7 +22,7 @@ from .jet_rules import sequential_stages
 from ..problems.problem import Problem
 
 __all__ = ["MLP", "ModifiedMLP", "FourierFeatures", "PeriodicEmbedding", "HardConstraint", "Sine", "ACTIVATIONS",
-           "MODELS", "build_model"]
+           "MODELS", "register", "build_model"]
 
 
 class Sine(nn.Module):
@@ -239,20 +239,34 @@ def _periodic_conditions(problem: Problem, names) -> tuple[str, ...]:
 
 
 #: architecture name -> network class taking ``(in_dim, out_dim, width, depth, activation,
-#: seed, low=, high=, embedding=)``; :func:`build_model` sizes them for a problem
+#: seed, low=, high=, embedding=, **options)``; :func:`build_model` sizes them for a problem.
+#: A module of :mod:`pinnkit.models` adds its own with :func:`register` (every module of the
+#: package is imported with it, so a new architecture is one new file).
 MODELS: dict[str, type[nn.Module]] = {"mlp": MLP, "modified_mlp": ModifiedMLP}
+
+
+def register(name: str):
+    """Class decorator: make an architecture available as ``build_model(...,
+    architecture=name)`` and ``RunConfig(model=name)``."""
+    def add(cls):
+        if name in MODELS and MODELS[name] is not cls:
+            raise ValueError(f"architecture {name!r} is registered twice ({MODELS[name].__name__}, {cls.__name__})")
+        MODELS[name] = cls
+        return cls
+    return add
 
 
 def build_model(problem: Problem, width: int = 50, depth: int = 4, activation: str = "tanh",
                 seed: int = 0, hard: bool = False, fourier_features: int = 0,
                 fourier_sigma: float = 1.0, scale_inputs: bool = True, architecture: str = "mlp",
-                periodic: dict[str, int] | None = None) -> nn.Module:
+                periodic: dict[str, int] | None = None, **options) -> nn.Module:
     """A network sized for ``problem``: ``architecture`` from :data:`MODELS` (``"mlp"``,
     ``"modified_mlp"``), inputs scaled from the domain box to [-1, 1] unless
     ``scale_inputs=False``, optionally a random Fourier embedding (``fourier_features``
     features of scale ``fourier_sigma``) or an exact periodic one (``periodic={"x": 10}``:
     10 modes of x; the problem's periodic conditions in x then hold exactly and get no loss
-    term), and wrapped in the problem's hard-constraint transform (``hard=True``)."""
+    term), and wrapped in the problem's hard-constraint transform (``hard=True``).
+    ``options`` go to the architecture's class (e.g. a KAN's grid size)."""
     if architecture not in MODELS:
         raise ValueError(f"unknown architecture {architecture!r}; choose one of {sorted(MODELS)}")
     d = problem.domain.dim
@@ -270,7 +284,13 @@ def build_model(problem: Problem, width: int = 50, depth: int = 4, activation: s
         emb = PeriodicEmbedding(d, cols, {c: (2.0 if scale_inputs else float(lengths[c])) for c in cols})
         satisfied = _periodic_conditions(problem, set(periodic))
     box = dict(low=problem.domain.low, high=problem.domain.high) if scale_inputs else {}
-    net = MODELS[architecture](d, problem.output_dim, width, depth, activation, seed, embedding=emb, **box)
+    try:
+        net = MODELS[architecture](d, problem.output_dim, width, depth, activation, seed, embedding=emb, **box,
+                                   **options)
+    except TypeError as e:
+        if options:
+            raise ValueError(f"architecture {architecture!r} does not take the options {sorted(options)}: {e}") from None
+        raise
     if satisfied:
         net.satisfies = satisfied
     return HardConstraint(net, problem) if hard else net

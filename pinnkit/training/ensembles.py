@@ -198,7 +198,8 @@ class _EnsembleFit:
         with torch.no_grad():
             pred = self.model(xs).double().numpy().reshape(M, -1, 1)
         return [{"metric/rel_l2": relative_l2(pred[m], refs[m]),
-                 "metric/max_abs": float(np.max(np.abs(pred[m] - refs[m])))} for m in range(M)]
+                 "metric/max_abs": float(np.max(np.abs(pred[m] - refs[m]))),
+                 "metric/mse": float(np.mean((pred[m] - refs[m]) ** 2))} for m in range(M)]
 
     def unknown_values(self) -> dict:
         return {}
