@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/build_gallery.py --out build/gallery            # full budgets (what people run)
     .venv/bin/python scripts/build_gallery.py --out build/gallery --quick    # smoke budgets, as in the tests
-    .venv/bin/python scripts/build_gallery.py gallery/08_multiadam.ipynb     # update one card
+    .venv/bin/python scripts/build_gallery.py gallery/11_multiadam.ipynb     # update one card
 
 For each notebook in ``notebooks/`` and ``gallery/`` (or those named on the command line):
 

@@ -1,7 +1,7 @@
 """Keep every notebook's two files in step: the jupytext percent ``.py`` people edit and the ``.ipynb``.
 
     .venv/bin/python scripts/sync_notebooks.py                        # every pair in notebooks/ and gallery/
-    .venv/bin/python scripts/sync_notebooks.py gallery/08_multiadam.py  # one pair (either file may be named)
+    .venv/bin/python scripts/sync_notebooks.py gallery/11_multiadam.py  # one pair (either file may be named)
     .venv/bin/python scripts/sync_notebooks.py --check                # change nothing; exit 1 if out of step
 
 For each pair this runs ``jupytext --sync`` (the file edited last wins: a ``.py`` edited in

@@ -146,13 +146,13 @@ def test_the_build_writes_its_index_and_manifest_from_scratch(tmp_path, monkeypa
     """--index-only rewrites the index from manifest.json, MathJax included."""
     out = tmp_path / "g"
     out.mkdir()
-    e = {"path": str(ROOT / "gallery" / "08_multiadam.ipynb"), "folder": "gallery", "stem": "08_multiadam",
+    e = {"path": str(ROOT / "gallery" / "11_multiadam.ipynb"), "folder": "gallery", "stem": "11_multiadam",
          "title": "08", "summary": "s", "state": "done", "ok": True, "error": "", "seconds": 1.0,
          "numbers": {"quick": False, "claims": [CLAIM]}, "html": "", "thumb": ""}
     (out / "manifest.json").write_text(json.dumps({"quick": False, "total": 1.0, "entries": [e]}))
     assert bg.main(["--out", str(out), "--index-only"]) == 0
     text = (out / "index.html").read_text()
-    assert "Quick build" not in text and text.count('<tr data-notebook="gallery__08_multiadam">') == 1
+    assert "Quick build" not in text and text.count('<tr data-notebook="gallery__11_multiadam">') == 1
     assert (out / "mathjax" / "tex-chtml-full.js").is_file()
 
 

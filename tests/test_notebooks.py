@@ -69,7 +69,7 @@ def _check_multiadam(r):
 
 
 #: per-notebook checks on the recorded numbers (quick mode), keyed by notebook stem
-CHECKS = {"00_quickstart": _check_quickstart, "01_burgers": _check_burgers, "08_multiadam": _check_multiadam}
+CHECKS = {"00_quickstart": _check_quickstart, "01_burgers": _check_burgers, "11_multiadam": _check_multiadam}
 
 
 def _check_claim(c):

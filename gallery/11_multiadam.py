@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # 08 · MultiAdam: the scale-invariance experiment
+# # 11 · MultiAdam: the scale-invariance experiment
 #
 # **Question.** If one loss term is multiplied by a constant $s$ (a change of units, or a
 # badly chosen static weight), how much does the trained PINN change — with Adam, and with
@@ -183,7 +183,7 @@ invariance = Claim(
          f"below MultiAdam's at {len(adam_lower)} of {len(SCALES)} scales with this budget.")
 print(f"claim {invariance.verdict}: over s, MultiAdam's error moves {invariance.median:.3g}×, "
       f"Adam's {np.median(moved['Adam']):.3g}× (medians over seeds)")
-res = record("08_multiadam", cpu_seconds=time.process_time() - CPU0, wall_seconds=time.perf_counter() - WALL0,
+res = record("11_multiadam", cpu_seconds=time.process_time() - CPU0, wall_seconds=time.perf_counter() - WALL0,
              steps=steps, seeds=seeds, errors={m: {str(s): v for s, v in d.items()} for m, d in stats.items()},
              sensitivity=sensitivity, compare=compare, claims=[invariance])
 # MultiAdam: the scale of a term barely moves the result (ε and the noise floor are the only sources)
