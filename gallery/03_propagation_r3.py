@@ -36,9 +36,9 @@
 # **Setting** (authors' `Convection/train.py`): 4×50 tanh, Adam 1e-3 with ×0.9 every 5000
 # steps, λ_ic = λ_bc = 100, N_f = 1000, **300 000 iterations**. Our budget is `steps` Adam
 # steps, so the gate's rate η is scaled by 3e5/steps (the gate then opens over the same
-# fraction of training as in the authors' runs). The paper's numbers are not quoted here:
-# PAPERS.md marks its tables as unread, so only the direction of the effect (R3 and causal R3
-# beat uniform sampling) is the published claim.
+# fraction of training as in the authors' runs). The paper's numbers are not quoted here (not
+# checked against the paper), so only the direction of the effect (R3 and causal R3 beat
+# uniform sampling) is the published claim.
 
 # %% tags=["parameters"]
 beta: float = 30.0  # transport speed (authors: 30)

@@ -34,7 +34,7 @@
 # L-BFGS), 100 000 candidates, float64. **Ours**: `steps` Adam steps with a round every
 # `every` steps, `candidates` candidates, float32; RAR-D adds N_r/(2·rounds) points per round
 # so that, as in the authors' 100 rounds of N_r/200, the set ends 1.5× its initial size. The
-# paper's tables are marked unread in PAPERS.md; its abstract's claim is that RAD and RAR-D
+# paper's tables are not quoted here (not checked); its abstract's claim is that RAD and RAR-D
 # beat uniform sampling, most clearly with few points.
 
 # %% tags=["parameters"]

@@ -33,7 +33,7 @@
 # eigen-directions. Eigenvalues below $(\max(\text{rows},P)\,\varepsilon)^2\lambda_{\max}$ — round-off
 # for $\sigma^2$ — count as the null space and are left out of $\kappa$.
 #
-# **The paper's example** (PAPERS.md §16, marked [U]): $-u'' = f$ on $(0,1)$ with the linear model
+# **The paper's example** (De Ryck et al.'s illustration; its numbers are not quoted here): $-u'' = f$ on $(0,1)$ with the linear model
 # $u = \sum_{k=1}^K \theta_k \sin(k\pi x)$ gives $A = \mathrm{diag}((k\pi)^4)/2$, so $\kappa = K^4$;
 # the change of parameters $\theta_k \mapsto \theta_k/(k\pi)^2$ makes $A = I/2$ and $\kappa = 1$.
 # Gradient descent with its best fixed step $\eta = 1/(\lambda_{\min}+\lambda_{\max})$ contracts every
@@ -378,10 +378,10 @@ assert rho > 0.5, rho
 # %%
 K_top = max(modes)
 rows_table = [
-    dict(method="κ(A), sine series, −u'' = f", **{"paper reports": "κ ~ K⁴ (example; [U] in PAPERS.md §16)",
+    dict(method="κ(A), sine series, −u'' = f", **{"paper reports": "κ ~ K⁴ (their example)",
          "setting": f"K = {K_top}, {collocation} points", "pinnkit gets": f"κ = {kappa_plain[K_top]:.6g} (K⁴ = {K_top**4})",
          "our budget": "closed form"}),
-    dict(method="θ_k ↦ θ_k/(kπ)² preconditioning", **{"paper reports": "κ ≈ 1 ([U])",
+    dict(method="θ_k ↦ θ_k/(kπ)² preconditioning", **{"paper reports": "κ ≈ 1",
          "setting": f"K = {K_top}", "pinnkit gets": f"κ = {kappa_pre[K_top]:.6f}; GD steps {steps_plain[K_top]} → {steps_pre[K_top]}",
          "our budget": f"GD to rel L2 < {tolerance:g}"}),
     dict(method="θ_k ↦ θ_k/(kπ)^p, partial / over-preconditioning", **{"paper reports": "[not reported]",
@@ -402,5 +402,5 @@ display(Markdown(paper_table(rows_table)))
 print(f"total {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
-# Median and [min, max] over seeds. The paper's numbers for this example are not verified in
-# PAPERS.md ([U]); the statement checked here is the mathematical one, which holds to round-off.
+# Median and [min, max] over seeds. The paper's numbers for this example are not quoted; the
+# statement checked here is the mathematical one, which holds to round-off.

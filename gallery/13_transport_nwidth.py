@@ -17,7 +17,7 @@
 # # 13 · Transport and the Kolmogorov n-width: training in the characteristic frame
 #
 # **Question.** A plain PINN fails on $u_t + \beta u_x = 0$ for large $\beta$ (Krishnapriyan et al.,
-# gallery 01). Mojgani, Balajewicz & Hassanzadeh (arXiv 2205.02902, PAPERS.md §14) tie such
+# gallery 01). Mojgani, Balajewicz & Hassanzadeh (arXiv 2205.02902) tie such
 # failures to the **Kolmogorov n-width** of the solution and remove them by solving in the
 # **Lagrangian (characteristic) frame**. How does the width grow with $\beta$, what does it explain
 # and what not, and does the characteristic frame train where the Eulerian one fails?
@@ -294,7 +294,7 @@ assert 0.5 < sweep_e[b_lo] / sweep_c[b_lo] < 2, (sweep_e, sweep_c)
 
 # %%
 rows_table = [
-    dict(method="n-width vs β (sin x)", **{"paper reports": "width tracks failure; numbers [U]", "setting": f"β ∈ [{min(betas):g}, {max(betas):g}]",
+    dict(method="n-width vs β (sin x)", **{"paper reports": "width tracks failure; numbers not quoted", "setting": f"β ∈ [{min(betas):g}, {max(betas):g}]",
          "pinnkit gets": "rank 2 for every β ≠ 0", "our budget": f"SVD {nx}×{nt}"}),
     dict(method="n-width vs β (Gaussian pulse)", **{"paper reports": "[not reported]", "setting": f"σ = {pulse_width:g}, tol {tol:g}",
          "pinnkit gets": ", ".join(f"β={b:.3g}: {width_pulse[b]}" for b in betas), "our budget": f"SVD {nx}×{nt}"}),
@@ -302,12 +302,12 @@ rows_table = [
          "setting": f"{depth}×{width} tanh, Adam", "pinnkit gets": fmt(err_e), "our budget": f"{steps} steps, {seeds} seed(s)"}),
     dict(method=f"curriculum regularisation, β = {beta:g}", **{"paper reports": "2.02e-02 (Krishnapriyan et al. Tab. 1)",
          "setting": "4×50 tanh, L-BFGS", "pinnkit gets": "see gallery 01", "our budget": "—"}),
-    dict(method=f"characteristic-frame PINN, β = {beta:g}", **{"paper reports": "trains, insensitive to β; numbers [U]",
+    dict(method=f"characteristic-frame PINN, β = {beta:g}", **{"paper reports": "trains, insensitive to β; numbers not quoted",
          "setting": f"{depth}×{width} tanh, Adam", "pinnkit gets": fmt(err_c), "our budget": f"{steps} steps, {seeds} seed(s)"}),
     dict(method="Explorer: Eulerian PINN vs β", **{"paper reports": "error grows with β (Krishnapriyan et al. Fig. 1)",
          "setting": f"{depth}×{width} tanh, Adam", "pinnkit gets": ", ".join(f"β={v:g}: {e:.2e}" for v, e in sweep_e.items()),
          "our budget": f"{explore_steps} steps, seed 0"}),
-    dict(method="Explorer: characteristic frame vs β", **{"paper reports": "less sensitive to β [P-abs]; numbers [U]",
+    dict(method="Explorer: characteristic frame vs β", **{"paper reports": "less sensitive to β (abstract); numbers not quoted",
          "setting": f"{depth}×{width} tanh, Adam", "pinnkit gets": ", ".join(f"β={v:g}: {e:.2e}" for v, e in sweep_c.items()),
          "our budget": f"{explore_steps} steps, seed 0"}),
 ]
@@ -315,8 +315,8 @@ display(Markdown(paper_table(rows_table)))
 print(f"total {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
-# Median and [min, max] over seeds, relative L2 on the Eulerian 256 × 100 grid. PAPERS.md has only
-# the abstract of Mojgani et al. ([P-abs]), so their numbers are marked [U]/[not reported]; the
-# comparison here is ours, at our budget. The characteristic frame turns the problem into fitting
+# Median and [min, max] over seeds, relative L2 on the Eulerian 256 × 100 grid. Mojgani et al.'s
+# numbers are not quoted (pinnkit has not checked them against the paper); the comparison here
+# is ours, at our budget. The characteristic frame turns the problem into fitting
 # $u_0$ and carrying it unchanged in time — which is why it is insensitive to β; the price is that the
 # characteristics must be known (here exactly) or learned (the paper's second branch).

@@ -1,7 +1,7 @@
 """pinnkit: a laboratory for physics-informed neural networks.
 
-Data flows one way (DESIGN.md §3):
-problem -> sampler -> model -> loss terms -> balancer / optimizer -> trainer -> diagnostics.
+Data flows one way (docs/architecture.md):
+problem -> sampler -> model -> loss terms -> balancer / combiner / optimizer -> trainer -> diagnostics.
 """
 from . import balancing, diagnostics, losses, models, optim, problems, sampling, training
 from .problems import zoo

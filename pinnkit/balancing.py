@@ -230,8 +230,8 @@ class LearningRateAnnealing(Balancer):
 
 
 class GradNorm(Balancer):
-    """Gradient-norm weighting ``λ_i = (Σ_j ‖∇_θ L_j‖) / ‖∇_θ L_i‖`` (Wang, Wang, Sankaran &
-    Perdikaris, "An expert's guide to training physics-informed neural networks",
+    """Gradient-norm weighting ``λ_i = (Σ_j ‖∇_θ L_j‖) / ‖∇_θ L_i‖`` (S. Wang, Sankaran,
+    H. Wang & Perdikaris, "An expert's guide to training physics-informed neural networks",
     arXiv 2308.08468, §3.2), recomputed every ``every`` steps with no smoothing of its
     own (compose with :func:`ema`). Every weighted term then has the same gradient norm,
     scaled by the incoming weight: ``chain(static(initial=10), grad_norm(), ema(0.9))``.

@@ -124,7 +124,8 @@ def config_direction(g: torch.Tensor) -> torch.Tensor:
 
 class ConFIG(Combiner):
     """ConFIG as a combiner: :func:`config_direction` of the weighted term gradients.
-    Pair it with Adam (the paper's setting: Adam 1e-3 with cosine decay to 1e-4)."""
+    Pair it with Adam (the paper's setting: Adam 1e-3 with cosine decay to 1e-4:
+    ``RunConfig(combine="config", optimizer_options={"cosine_to": 1e-4})``)."""
 
     def update(self, grads, weights, state, step):
         names = list(grads)
@@ -182,7 +183,7 @@ class MomentumConFIG(Combiner):
 
 
 class MultiAdam(Combiner):
-    """MultiAdam (Yao, Su, Hao, Liu, Zhang, Zhu, Zhang & Liu, "MultiAdam: parameter-wise
+    """MultiAdam (Yao, Su, Hao, Liu, Su & Zhu, "MultiAdam: parameter-wise
     scale-invariant optimizer for multiscale training of physics-informed neural
     networks", ICML 2023, Algorithm 1). Each group g of terms keeps Adam moments of its own
     (weighted) gradient ``G_g = Σ_{i∈g} w_i ∇L_i``:

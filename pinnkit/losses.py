@@ -2,7 +2,7 @@
 
 ``"residual"`` is the mean squared PDE residual over interior points; each condition
 contributes a term of its own name (mean squared condition residual). Terms are keyed
-by name, never by position (DESIGN.md §4).
+by name, never by position.
 """
 from __future__ import annotations
 

@@ -41,10 +41,20 @@ def _positive(name, v):
         raise ValueError(f"{name} must be a finite number > 0; got {v!r}")
 
 
-def _decay(decay_rate, decay_steps, staircase):
+def _decay(decay_rate, decay_steps, staircase, cosine_to=None, cosine_steps=None):
     """``lr · decay_rate^(step / decay_steps)``: in stairs every ``decay_steps`` steps
     (``staircase=True``, torch's ``StepLR``) or smoothly every step (``ExponentialLR`` with
-    ``γ = decay_rate^(1/decay_steps)``, as the authors' TensorFlow/JAX schedules)."""
+    ``γ = decay_rate^(1/decay_steps)``, as the authors' TensorFlow/JAX schedules); or, with
+    ``cosine_to``, a cosine from ``lr`` down to ``cosine_to`` over ``cosine_steps`` steps
+    (``CosineAnnealingLR``; ConFIG's setting)."""
+    if cosine_to is not None:
+        if decay_rate is not None:
+            raise ValueError("choose an exponential decay (decay_rate) or a cosine one (cosine_to), not both")
+        if not (isinstance(cosine_to, (int, float)) and math.isfinite(cosine_to) and cosine_to >= 0):
+            raise ValueError(f"cosine_to must be a finite number >= 0; got {cosine_to!r}")
+        if isinstance(cosine_steps, bool) or not isinstance(cosine_steps, int) or cosine_steps < 1:
+            raise ValueError(f"a cosine schedule needs cosine_steps, a positive integer; got {cosine_steps!r}")
+        return lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cosine_steps, eta_min=cosine_to)
     if decay_rate is None:
         return None
     _positive("decay_rate", decay_rate)
@@ -58,10 +68,12 @@ def _decay(decay_rate, decay_steps, staircase):
 
 
 def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), decay_rate: float | None = None,
-         decay_steps: int = 1000, fused: bool = False, staircase: bool = True) -> OptimizerSpec:
+         decay_steps: int = 1000, fused: bool = False, staircase: bool = True, cosine_to: float | None = None,
+         cosine_steps: int | None = None) -> OptimizerSpec:
     """Adam (Kingma & Ba 2015), optionally with exponential decay
     ``lr · decay_rate^(step / decay_steps)``, in stairs every ``decay_steps`` steps
-    (``staircase=True``) or smoothly (``staircase=False``).
+    (``staircase=True``) or smoothly (``staircase=False``), or a cosine decay to
+    ``cosine_to`` over ``cosine_steps`` steps (:func:`make_plan` fills in the phase's steps).
 
     ``fused=True`` uses torch's single-kernel implementation (same update to round-off;
     measured in ``benchmarks/``)."""
@@ -71,26 +83,31 @@ def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), decay_rate
     b1, b2 = betas
     if not (0 <= b1 < 1 and 0 <= b2 < 1):
         raise ValueError(f"Adam betas must lie in [0, 1); got {betas!r}")
-    schedule = _decay(decay_rate, decay_steps, staircase)
+    schedule = _decay(decay_rate, decay_steps, staircase, cosine_to, cosine_steps)
     options = dict(lr=lr, betas=tuple(betas), decay_rate=decay_rate, decay_steps=decay_steps, fused=fused)
     if not staircase:
         options["staircase"] = False
+    if cosine_to is not None:
+        options.update(cosine_to=cosine_to, cosine_steps=cosine_steps)
     return OptimizerSpec("adam", lambda p: torch.optim.Adam(p, lr=lr, betas=tuple(betas), fused=fused or None),
                          schedule=schedule, options=options)
 
 
 def sgd(lr: float = 1e-3, momentum: float = 0.0, decay_rate: float | None = None,
-        decay_steps: int = 1000, staircase: bool = True) -> OptimizerSpec:
+        decay_steps: int = 1000, staircase: bool = True, cosine_to: float | None = None,
+        cosine_steps: int | None = None) -> OptimizerSpec:
     """Plain (momentum) SGD, ``θ ← θ − lr · d``, optionally with decay as :func:`adam`.
     With a combiner that already normalises its direction (``MultiAdam``, momentum
     ConFIG) this applies only the learning rate."""
     _positive("learning rate", lr)
     if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
         raise ValueError(f"momentum must be a number in [0, 1); got {momentum!r}")
-    schedule = _decay(decay_rate, decay_steps, staircase)
+    schedule = _decay(decay_rate, decay_steps, staircase, cosine_to, cosine_steps)
     options = dict(lr=lr, momentum=momentum, decay_rate=decay_rate, decay_steps=decay_steps)
     if not staircase:
         options["staircase"] = False
+    if cosine_to is not None:
+        options.update(cosine_to=cosine_to, cosine_steps=cosine_steps)
     return OptimizerSpec("sgd", lambda p: torch.optim.SGD(p, lr=lr, momentum=momentum), schedule=schedule,
                          options=options)
 
@@ -184,6 +201,10 @@ class LBFGSIterations:
         self.counted = 0             # evaluations as one step() call over the phase would count them
         self.evaluations = 0         # evaluations actually made (cache hits excluded)
         self._accepted: _Evaluation | None = None
+
+    def invalidate(self) -> None:
+        """The loss changed under the optimizer (new points): the next step evaluates afresh."""
+        self._accepted = None
 
     def _flat(self) -> torch.Tensor:
         return torch.cat([p.detach().reshape(-1) for p in self.opt._params])
@@ -316,6 +337,8 @@ def make_plan(name: str, steps: int, lr: float | None = None, lbfgs_steps: int =
         if options:
             raise ValueError(f"optimizer 'lbfgs' takes lbfgs options, not first-order options {options}")
         return [(call(lbfgs, "L-BFGS", **{"lr": 1.0 if lr is None else lr, **lbfgs_options}), steps)]
+    if "cosine_to" in options:
+        options.setdefault("cosine_steps", steps)  # the cosine spans the first-order phase
     first = call(FIRST_ORDER[name.split("+")[0]], name.split("+")[0], **{"lr": 1e-3 if lr is None else lr, **options})
     if name == "adam+lbfgs":
         return [(first, steps), (call(lbfgs, "L-BFGS", **lbfgs_options), lbfgs_steps)]

@@ -90,8 +90,9 @@ class RunConfig:
                                        "periodic embedding of x", group="model")
     sampler: str = _setting("sobol", "residual points", choices=lambda: list(SAMPLERS), widget=("select",))
     num_points: int = _setting(2000, "residual (collocation) points", widget=("int", 100, 20000, 100))
-    resample_every: int | None = _setting(None, "redraw / refine the residual points every n steps",
-                                          widget=("int", 0, 2000, 50, "0 = never"))
+    resample_every: int | None = _setting(None, "redraw / refine the residual points every n steps (default: the "
+                                          "sampler's own: never for uniform/sobol/lhs, every step for R3, 1000 "
+                                          "for RAD/RAR)", widget=("int", 0, 2000, 50, "0 = sampler's default"))
     sampler_options: dict = _setting({}, "sampler options, e.g. {\"k\": 1, \"c\": 1} for RAD")
     condition_points: int | dict = _setting(200, "points per boundary/initial condition (or per name)")
     resample_conditions: int | None = _setting(None, "redraw the condition points every n steps")
@@ -267,7 +268,7 @@ def _sampler(config: RunConfig, num_points: int):
     if config.sampler in ("grid", "fixed"):
         if config.resample_every:
             raise ValueError(f"sampler {config.sampler!r} never resamples; resample_every must be None")
-    else:
+    elif config.resample_every is not None:  # None: the sampler's own period (R3: every step, RAD: 1000)
         options["every"] = config.resample_every
     return make_sampler(config.sampler, num_points, **options)
 

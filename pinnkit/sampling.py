@@ -6,7 +6,7 @@ A sampler is a small object with a count and an optional resampling period:
 - ``refine(points, domain, step, score, rng) -> (N', d)`` called by the trainer every
   ``every`` steps (never when ``every`` is ``None``). ``score(points) -> (N,)`` gives the
   residual magnitude at points; samplers that do not use it ignore it. This is how a
-  residual-driven sampler sees residuals without importing the loss (DESIGN.md §3).
+  residual-driven sampler sees residuals without importing the loss (docs/architecture.md).
 
 Points are float64 numpy arrays strictly inside the domain (the residual is enforced on
 the interior; conditions own the boundary).
@@ -159,7 +159,7 @@ def make_sampler(name: str, num_points: int, **kwargs) -> Sampler:
 
 # --------------------------------------------------------------------------------------
 # Residual-driven samplers. Each takes the trainer's ``score(points) -> |residual| (N,)``
-# in ``refine`` (DESIGN.md §3) and never imports the loss.
+# in ``refine`` (docs/architecture.md) and never imports the loss.
 # --------------------------------------------------------------------------------------
 
 def _uniform(domain: Box, n: int, rng: np.random.Generator) -> np.ndarray:

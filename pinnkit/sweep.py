@@ -53,9 +53,12 @@ class RunStore:
         if not all((f / name).exists() for name in _RUN_FILES):
             return False
         try:  # a hash collision or a hand-edited folder must not be mistaken for this run
-            return json.loads((f / "config.json").read_text()) == config.to_dict()
+            stored = json.loads((f / "config.json").read_text())
         except (OSError, ValueError):
             return False
+        # the derivative engine changes speed, not the result: a run stored by one engine serves all
+        return isinstance(stored, dict) and {k: v for k, v in stored.items() if k != "engine"} == \
+            {k: v for k, v in config.to_dict().items() if k != "engine"}
 
     def load(self, config: RunConfig) -> Run:
         return load_run(self.folder(config))

@@ -69,7 +69,7 @@ def test_config_matches_conflictfree(seed, m):
 
 
 def test_config_two_terms_closed_form():
-    # PAPERS §9: O(g1,g2) = g2 − (g1·g2/‖g1‖²) g1, g_v = U(U(O(g1,g2)) + U(O(g2,g1))), g = (g1·g_v + g2·g_v) g_v
+    # ConFIG for two losses (Liu, Chu & Thuerey 2025): O(g1,g2) = g2 − (g1·g2/‖g1‖²) g1, g_v = U(U(O(g1,g2)) + U(O(g2,g1))), g = (g1·g_v + g2·g_v) g_v
     G = random_grads(2, 30, 7)
     g1, g2 = G
     U = lambda v: v / v.norm()  # noqa: E731

@@ -1,4 +1,4 @@
-"""The one-way data flow of DESIGN.md §3, checked on the source.
+"""The one-way data flow of docs/architecture.md, checked on the source.
 
 problems < sampling < models < losses < (balancing, combining, optim) < training < diagnostics:
 a module imports pinnkit modules of its own layer or layers to its LEFT only, and no chain of
@@ -32,8 +32,6 @@ LAYERS = {
     "combining": "gradient step",  # per-term gradient combination,
     "optim": "gradient step",      # and the optimizers: three peers of one gradient step
     "training": "training",
-    "strategies": "training",
-    "ensembles": "training",
     "diagnostics": "diagnostics",
 }
 

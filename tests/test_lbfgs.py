@@ -83,3 +83,27 @@ def test_bad_options_are_refused():
         lbfgs(max_eval=0)
     with pytest.raises(ValueError, match="tolerance_change"):
         lbfgs(tolerance_change=-1.0)
+
+
+def test_resampling_during_lbfgs_evaluates_the_new_points():
+    """After the points change, the first loss an L-BFGS step reports is that of the new
+    points, not the cached evaluation of the old ones."""
+    from pinnkit.losses import loss_terms as terms_of
+
+    problem = zoo.get("oscillator")
+    model = build_model(problem, width=8, depth=2, seed=0)
+    seen = []
+
+    class Look(Callback):
+        def on_step_end(self, state):  # (step, logged residual loss, the loss after the update, these points)
+            t = terms_of(problem, state.model, state.points, state.params)
+            seen.append((state.step, float(state.losses["residual"]), float(t["residual"].detach())))
+
+    h = train(problem, model, sampler=Sobol(32, every=3), condition_points=4, progress=False,
+              optimizer=[(lbfgs(tolerance_change=0.0, tolerance_grad=0.0), 7)], callbacks=[Look()], dtype="float64")
+    # step 4 draws new points: its logged loss (parameters after step 3, new points) is not the
+    # loss of those parameters on the old points, which a stale cache would report
+    assert seen[3][1] != pytest.approx(seen[2][2], rel=1e-9)
+    # without resampling, step k's logged loss is the loss step k-1 ended on (the cache is right)
+    assert seen[2][1] == pytest.approx(seen[1][2], rel=1e-9)
+    assert h.final["step"] == 7

@@ -1,5 +1,5 @@
 """Headless tests of the widget bindings: set widget values, trigger callbacks, check
-what was recomputed (DESIGN.md §6). Real pages are tested in tests/test_browser.py."""
+what was recomputed. Real pages are tested in tests/test_browser.py."""
 from __future__ import annotations
 
 import time

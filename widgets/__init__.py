@@ -1,6 +1,6 @@
 """pinnkit_widgets: live dashboards and explorers over pinnkit (installed from ``widgets/``).
 
-pinnkit never imports this package (DESIGN.md §3). See widgets/README.md.
+pinnkit never imports this package (docs/architecture.md). See widgets/README.md.
 """
 from .resources import inline_resources, live_frontend, setup
 from .live import LiveRun, Snapshot

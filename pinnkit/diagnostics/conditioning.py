@@ -6,7 +6,7 @@ example ``Context.grads()`` of :mod:`pinnkit.balancing`, or :func:`term_gradient
 
 The linearised operator (De Ryck, Bonnet, Mishra, de Bézenac, "An operator
 preconditioning perspective on training in physics-informed machine learning", ICLR 2024,
-arXiv 2310.05801; PAPERS.md §16). With ``φ_i = ∂u(·; θ)/∂θ_i`` and ``D`` the PDE operator
+arXiv 2310.05801). With ``φ_i = ∂u(·; θ)/∂θ_i`` and ``D`` the PDE operator
 (its linearisation at the current ``u`` when the PDE is nonlinear),
 
     A_ij = ⟨Dφ_i, Dφ_j⟩_{L²(Ω)} + λ ⟨φ_i, φ_j⟩_{L²(∂Ω)},
@@ -311,7 +311,7 @@ def _term_residuals(problem, model, points, params, dtype, jacobian: bool):
 class SineSeries(nn.Module):
     """``u(x) = Σ_{k=1}^K s_k θ_k sin(kπ x)`` on ``[0, 1]``: ``(N, 1) -> (N, 1)``.
 
-    The linear model of De Ryck et al.'s example (PAPERS.md §16): for ``−u'' = f`` its
+    The linear model of De Ryck et al.'s example: for ``−u'' = f`` its
     matrix is ``A = diag((kπ)⁴ s_k²)/2`` (the ½ is ``mean sin² = ½``), so plain
     coefficients (``s_k = 1``) give ``κ = K⁴`` and the preconditioner ``s_k = 1/(kπ)²``
     (a linear change of parameters, ``θ_k ↦ θ_k/(kπ)²``) gives ``κ = 1``.

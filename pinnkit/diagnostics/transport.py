@@ -9,7 +9,7 @@ values ``σ_1 ≥ σ_2 ≥ ...``, the best rank-n space is spanned by the first 
 singular vectors (POD), and its root-mean-square error over the snapshots,
 ``sqrt(Σ_{i>n} σ_i² / n_t)``, bounds ``d_n`` of the snapshot set from below. Slow decay of
 ``σ_i`` means no low-dimensional linear space fits the solution. Mojgani, Balajewicz &
-Hassanzadeh (arXiv 2205.02902; PAPERS.md §14) tie the failure of PINNs on transport to
+Hassanzadeh (arXiv 2205.02902) tie the failure of PINNs on transport to
 this width, which grows with the transport speed for a sharp profile and vanishes in the
 characteristic (Lagrangian) frame, where the solution does not move.
 """

@@ -188,7 +188,8 @@ class HardConstraint(nn.Module):
             raise ValueError(f"{problem.name} defines no hard-constraint transform")
         self.model = model
         self.transform = problem.hard
-        self.satisfies = tuple(problem.hard_satisfies)
+        # the transform's conditions, and those the network satisfies by construction (a periodic embedding)
+        self.satisfies = tuple(dict.fromkeys([*problem.hard_satisfies, *getattr(model, "satisfies", ())]))
         self.params = problem.values
         self.in_dim, self.out_dim = getattr(model, "in_dim", None), getattr(model, "out_dim", None)
 

@@ -3,7 +3,7 @@
 A callback implements any of ``on_train_begin(state)``, ``on_step_end(state)`` and
 ``on_train_end(state)``; ``state`` is the trainer's :class:`TrainState`. Setting
 ``state.stop = "reason"`` ends training after the current step. Live dashboards subscribe
-through this protocol (DESIGN.md §6).
+through this protocol (docs/architecture.md).
 """
 from __future__ import annotations
 

@@ -384,11 +384,16 @@ class _Loop:
                                     "of the weighted sum of the terms)")
                 for _ in range(n_steps):
                     st.step += 1
+                    resampled = False
                     if self.resample_every and st.step > 1 and (st.step - 1) % self.resample_every == 0:
                         fit.resample(st.step, st.score)
+                        resampled = True
                     if (self.resample_conditions_every and st.step > 1
                             and (st.step - 1) % self.resample_conditions_every == 0):
                         fit.resample_conditions()
+                        resampled = True
+                    if resampled and iterations is not None:  # the cached evaluation was of the old points
+                        iterations.invalidate()
                     if iterations is not None:
                         values, totals, stop_reason = self._closure_step(iterations, names)
                     else:

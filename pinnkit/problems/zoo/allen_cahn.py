@@ -1,5 +1,5 @@
 """Allen–Cahn equation, the benchmark of causal training (Wang, Sankaran & Perdikaris,
-CMAME 2024, arXiv 2203.07404, §2; PAPERS.md §3) and of Raissi et al. (JCP 2019):
+CMAME 2024, arXiv 2203.07404, §2) and of Raissi et al. (JCP 2019):
 
     u_t − d u_xx + γ (u³ − u) = 0,  x ∈ [−1, 1], t ∈ [0, 1],
     u(x, 0) = x² cos(π x),  periodic in x (u and u_x),

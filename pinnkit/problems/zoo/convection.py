@@ -1,11 +1,11 @@
 """Convection (advection) with periodic boundaries, the failure-mode benchmark of
 Krishnapriyan, Gholami, Zhe, Kirby & Mahoney (NeurIPS 2021, arXiv 2109.01050, §3 and
-App. A; PAPERS.md §2):
+App. A):
 
     u_t + β u_x = 0,  x ∈ [0, 2π), t ∈ [0, 1],  u(x, 0) = sin x,  u(0, t) = u(2π, t),
 
 exact solution u = sin(x − βt). A plain PINN trains for β ≲ 10 and fails for β ≳ 30 in
-float32 (PAPERS.md §1.1, §1.3); the default β = 30 is the paper's headline failure case
+float32 (Xu et al., "FP64 is all you need", arXiv 2505.10949; docs/methods/lbfgs-and-precision.md); the default β = 30 is the paper's headline failure case
 (also the R3 paper's setting). Any finite β is accepted (β < 0 transports to the left).
 
 The paper's test grid is 256 x × 100 t (``test_shape``); pinnkit's grid includes both

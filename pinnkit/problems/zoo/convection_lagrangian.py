@@ -11,7 +11,7 @@ whose solution v = sin s does not depend on β: the transport speed only enters 
 back to the Eulerian frame, u(x, t) = v((x − βt) mod 2π, t) (:class:`ToEulerian`).
 
 This is the state branch of the Lagrangian PINN of Mojgani, Balajewicz & Hassanzadeh
-(arXiv 2205.02902; PAPERS.md §14). Their method also learns the characteristic curves
+(arXiv 2205.02902). Their method also learns the characteristic curves
 with a second branch (residual dX/dt − β = 0); for constant β those curves are the
 straight lines X = s + βt, used here in closed form instead of being learned.
 """

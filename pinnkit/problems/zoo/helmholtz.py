@@ -1,5 +1,5 @@
 """2D Helmholtz equation, the benchmark of learning-rate annealing (Wang, Teng &
-Perdikaris, SISC 2021, arXiv 2001.04536; PAPERS.md §6):
+Perdikaris, SISC 2021, arXiv 2001.04536):
 
     Δu + k² u = q  on [−1, 1]²,  u = sin(a1 π x) sin(a2 π y),
     q = (k² − (a1π)² − (a2π)²) sin(a1 π x) sin(a2 π y),

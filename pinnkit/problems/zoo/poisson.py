@@ -8,7 +8,7 @@
 
 The multi-scale solution is the standard probe of spectral bias: a plain MLP fits the
 low frequency quickly and the ``a``-th one slowly (Rahaman et al., ICML 2019; the
-operator-preconditioning view of De Ryck et al., ICLR 2024, PAPERS.md §16: the
+operator-preconditioning view of De Ryck et al., ICLR 2024 (docs/methods/operator-preconditioning.md): the
 conditioning of −u'' grows like the frequency to the fourth power).
 
 2D, on the unit square with Dirichlet data on its four edges:

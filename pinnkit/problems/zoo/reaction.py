@@ -1,5 +1,5 @@
 """Reaction and reaction–diffusion with periodic boundaries (Krishnapriyan et al.,
-NeurIPS 2021, arXiv 2109.01050, §3 and App. A; PAPERS.md §2).
+NeurIPS 2021, arXiv 2109.01050, §3 and App. A).
 
 Both live on x ∈ [0, 2π), t ∈ [0, 1] with the Gaussian initial state
 

@@ -1,11 +1,11 @@
 """1D wave equation, the NTK-weighting benchmark (Wang, Yu & Perdikaris, JCP 2022,
-arXiv 2007.14527; PAPERS.md §7):
+arXiv 2007.14527):
 
     u_tt = c² u_xx,  x ∈ [0, 1], t ∈ [0, 1],  u(0, t) = u(1, t) = 0,
     u(x, 0) = sin(πx) + ½ sin(4πx),  u_t(x, 0) = 0,
 
 exact u = sin(πx) cos(cπt) + ½ sin(4πx) cos(4cπt); the paper's c = 2 gives
-cos(2πt) and cos(8πt). (PINNsFormer's variant uses 3π instead of 4π, PAPERS.md §10.)
+cos(2πt) and cos(8πt). (PINNsFormer's variant, Zhao et al., ICLR 2024, uses 3π instead of 4π.)
 
 Hard constraint: u = u0(x) + t² x (1 − x) n satisfies both initial conditions and both
 boundary conditions exactly.
