@@ -3,7 +3,7 @@
 Only mechanics are asserted for seq2seq: at a unit-test budget (reaction ρ = 5, 3 seeds,
 Adam 600 steps or L-BFGS 200 iterations in total) seq2seq beat the whole-domain run in 5
 of 6 runs but not in all (whole domain 0.30 vs seq2seq 0.59 once), so no ordering is
-asserted; gallery/01_failure_modes.ipynb measures it with more budget and seeds."""
+asserted; gallery/02_curriculum.ipynb measures it at the authors' settings over seeds."""
 from __future__ import annotations
 
 import math
