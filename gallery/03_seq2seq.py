@@ -36,7 +36,7 @@
 # %% tags=["parameters"]
 rho: float = 5.0  # reaction rate (paper Table 2: 5)
 nu: float = 3.0  # diffusion (paper Table 2: 2 … 6)
-windows: int = 10  # seq2seq windows (Δt = 1 / windows; paper: 0.1 and 0.05)
+windows: int = 10  # seq2seq windows, each of length 1/windows (paper: Δt 0.1 and 0.05)
 width: int = 50  # hidden width (paper: 50)
 depth: int = 4  # hidden layers (paper: 4)
 num_points: int = 1000  # collocation points in total (paper: 1000)
