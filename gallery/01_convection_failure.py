@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 01 · A plain PINN fails on convection as β grows (Krishnapriyan et al. 2021, Fig. 1)
 #
+# A plain PINN learns convection at small β and fails from β = 20 on — the failure-mode paper's Fig. 1 at its own settings, over three seeds.
+#
 # **Claim.** On the convection equation
 #
 # $$u_t + \beta u_x = 0,\quad x\in[0,2\pi),\ t\in[0,1],\qquad u(x,0)=\sin x,\ \text{periodic in }x,$$

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 02 · Curriculum regularisation fixes convection at β = 30 (Krishnapriyan et al. 2021, Table 1)
 #
+# Curriculum regularisation (train at easy β first, warm-start each larger β) against the plain PINN at β = 30.
+#
 # **Claim.** The plain PINN of notebook 01 fails on $u_t + \beta u_x = 0$ at β = 30 (error
 # ≈ 0.9). Training first at an easy β and warm-starting each larger β from the previous
 # weights — *curriculum regularisation* — reaches a relative $L^2$ error of 2.02e-2 at

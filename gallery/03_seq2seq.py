@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 03 · Sequence-to-sequence time marching on reaction–diffusion (Krishnapriyan et al. 2021, Table 2)
 #
+# Sequence-to-sequence time marching against one whole-domain PINN on reaction–diffusion.
+#
 # **Claim.** On the reaction–diffusion equation
 #
 # $$u_t - \nu u_{xx} - \rho u(1-u) = 0,\quad x\in[0,2\pi),\ t\in[0,1],\qquad

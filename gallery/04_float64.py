@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 04 · Does float64 fix the convection failure? (Xu, Liu, Nassereldine & Xiong, "FP64 is all you need")
 #
+# float32 against float64 for the plain convection PINN, and whether the L-BFGS tolerance explains the failure.
+#
 # **Claim.** The failures of notebook 01 are an artefact of precision: with the authors'
 # L-BFGS stopping rule, `tolerance_change = 1e-7` lies below float32's resolution of a loss
 # of order one, so float32 runs stop while still in the failure phase; in float64 the same

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 05 · Respecting causality: causal training on Allen–Cahn (Wang, Sankaran & Perdikaris 2024)
 #
+# Causal weighting of the residual in time against a plain PINN on Allen–Cahn.
+#
 # **Claim.** A PINN minimises the residual at all times at once, so it can settle at late
 # times on a state that the early times never lead to. On the Allen–Cahn equation
 #

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 06 · Propagation failure and R3 sampling on convection (Daw et al. 2023)
 #
+# Retain–resample–release sampling against uniform points on convection at β = 30, with R3's points watched.
+#
 # **Claim.** A PINN fails on $u_t + 30u_x = 0$ (notebook 01) because the correct solution
 # must *propagate* from the initial condition into the domain, and the residual points where
 # it has not yet arrived — a small region of high residual — carry little weight in the mean.

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 07 · Residual-based adaptive sampling on Burgers: RAD and RAR-D (Wu et al. 2023)
 #
+# Residual-based adaptive sampling (RAD, RAR-D) against uniform points on Burgers with few points.
+#
 # **Claim.** With few residual points, where they sit matters: Burgers' solution
 # ($u_t + uu_x - \tfrac{0.01}{\pi}u_{xx} = 0$, $u(x,0) = -\sin\pi x$, $u(\pm1,t) = 0$) forms a
 # steep front at $x = 0$, and a uniform set puts few points there. Every round, *RAD* replaces

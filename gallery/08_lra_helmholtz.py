@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 08 · Learning-rate annealing on Helmholtz (Wang, Teng & Perdikaris 2021)
 #
+# Learning-rate annealing of the boundary weight against a plain PINN on Helmholtz, with both published update rules.
+#
 # **Claim.** On the 2D Helmholtz equation
 #
 # $$\Delta u + k^2 u = q\ \text{ on } [-1,1]^2,\qquad u=\sin(a_1\pi x)\sin(a_2\pi y),\ a_1=1,\ a_2=4,\ k=1,$$

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 09 · NTK weighting on the wave equation (Wang, Yu & Perdikaris 2022)
 #
+# Weighting the loss terms by their neural tangent kernels against a plain PINN on the wave equation.
+#
 # **Claim.** On the wave equation
 #
 # $$u_{tt} = 4u_{xx},\ (x,t)\in[0,1]^2,\quad u(0,t)=u(1,t)=0,\quad u(x,0)=\sin\pi x+\tfrac12\sin 4\pi x,\quad u_t(x,0)=0,$$

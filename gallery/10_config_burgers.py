@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 10 · Conflict-free gradients on Burgers: ConFIG and momentum ConFIG (Liu, Chu & Thuerey 2025)
 #
+# Conflict-free gradient updates (ConFIG, momentum ConFIG) against Adam on Burgers.
+#
 # **Claim.** When the gradients of a PINN's loss terms point against each other, stepping
 # along their sum helps one term at the expense of another. ConFIG replaces the sum by the
 # direction with the same positive cosine to every term's gradient,

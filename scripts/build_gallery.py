@@ -293,8 +293,11 @@ def run_one(entry: Entry, out: Path, quick: bool, timeout: int, kernel: str, mat
     entry.ok, entry.error, entry.numbers, entry.html, entry.thumb = False, "", {}, "", ""
     t0 = time.perf_counter()
     try:
+        # a bar per notebook (its cells), under the overall bar over notebooks
         pm.execute_notebook(str(entry.path), str(executed), kernel_name=kernel, execution_timeout=timeout,
-                            cwd=str(entry.path.parent), progress_bar=False)
+                            cwd=str(entry.path.parent),
+                            progress_bar={"desc": f"  {entry.stem}", "leave": False, "position": 1,
+                                          "dynamic_ncols": True, "file": sys.stderr})
         entry.ok = True
     except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
         entry.error = f"{type(exc).__name__}: {getattr(exc, 'ename', '')} {getattr(exc, 'evalue', exc)}".strip()
@@ -649,7 +652,7 @@ def main(argv=None) -> int:
     tqdm.write(f"building the gallery of {len(paths)} notebook(s) in {'quick' if quick else 'full'} mode -> {out}"
                f"\nopen {out / 'index.html'} at any time: it is rewritten as each notebook finishes")
     write_index(entries, out, quick, 0.0, stamp, mathjax, running=True)
-    bar = tqdm(fresh, desc="notebooks", unit="nb", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(fresh, desc="notebooks", unit="nb", file=sys.stderr, dynamic_ncols=True, position=0)
     for e in bar:
         bar.set_postfix_str(e.stem)
         e.state = "running"
