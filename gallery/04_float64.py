@@ -34,7 +34,7 @@
 # effect appears at this size is what is measured.
 
 # %% tags=["parameters"]
-betas: list = [30.0, 50.0]  # convection speeds (study: β sweep; headline β = 50)
+betas: list = [30.0, 50.0]  # convection speeds (study: β sweep; headline β 50)
 width: int = 50  # hidden width (study: 512; the failure-mode paper: 50)
 depth: int = 4  # hidden layers (study: 3; the failure-mode paper: 4)
 num_points: int = 1000  # collocation points (study: 101 × 101 grid)
