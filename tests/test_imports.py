@@ -36,7 +36,7 @@ LAYERS = {
 }
 
 #: modules at the edge: they may import anything in pinnkit
-EDGE = {"__init__", "__main__", "recipes", "report", "sweep"}
+EDGE = {"__init__", "__main__", "recipes", "report", "sweep", "course"}  # course: the lessons' exercise checks
 
 FORBIDDEN = {"widgets", "pinnkit_widgets", "panel", "holoviews", "ipywidgets", "bokeh"}
 MATPLOTLIB_LAYER = "diagnostics"
