@@ -80,7 +80,28 @@ def save_checkpoint(path, model: torch.nn.Module, step: int, extra: dict | None 
 
 
 def load_checkpoint(path, model: torch.nn.Module) -> dict:
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    """Load a checkpoint written by :func:`save_checkpoint` into ``model``.
+
+    Loading never runs code: the file is read with ``torch.load(weights_only=True)``, which
+    accepts tensors, numbers, strings and containers only, so a crafted ``model.pt`` (a pickle
+    that would call a function) is refused with a :class:`ValueError` naming the file, as are an
+    empty or truncated file and one that is not a pinnkit checkpoint."""
+    import pickle
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no checkpoint there")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: the checkpoint file is empty (an interrupted copy?)")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise ValueError(f"{path}: refused — the file holds more than weights (it would run code "
+                         f"when loaded, or is not a pinnkit checkpoint): {str(e).splitlines()[0]}") from None
+    except (EOFError, RuntimeError) as e:
+        raise ValueError(f"{path}: not a readable checkpoint (truncated or corrupt): {e}") from None
+    if not isinstance(ckpt, dict) or "model" not in ckpt:
+        raise ValueError(f"{path}: not a pinnkit checkpoint (expected a dict with a 'model' state dict)")
     model.load_state_dict(ckpt["model"])
     return ckpt
 
