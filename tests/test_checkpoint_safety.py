@@ -59,3 +59,15 @@ def test_empty_truncated_and_foreign_files_name_the_file(tmp_path):
         load_checkpoint(foreign, _model())
     with pytest.raises(FileNotFoundError, match="missing.pt"):
         load_checkpoint(tmp_path / "missing.pt", _model())
+
+
+def test_run_files_get_the_mode_of_an_ordinary_file(tmp_path):
+    from pinnkit.training.history import atomic_write_text
+
+    ordinary = tmp_path / "ordinary.txt"
+    ordinary.write_text("x")
+    atomic_write_text(tmp_path / "history.json", "{}")
+    save_checkpoint(tmp_path / "model.pt", _model(), 0)
+    want = ordinary.stat().st_mode & 0o777
+    assert (tmp_path / "history.json").stat().st_mode & 0o777 == want
+    assert (tmp_path / "model.pt").stat().st_mode & 0o777 == want

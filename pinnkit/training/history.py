@@ -13,13 +13,27 @@ import numpy as np
 __all__ = ["History", "atomic_write_bytes", "atomic_write_text"]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: files pinnkit writes get the permissions of any file the user creates (0o666 less the
+#: umask; 0o644 under the usual umask 022), so a run folder can be shared on a course machine.
+#: Privacy is the umask's job (``umask 077`` keeps runs private), not a side effect of mkstemp.
+FILE_MODE = 0o666 & ~_umask()
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never
-    a partial one (temporary file in the same folder, fsync, ``os.replace``)."""
+    a partial one (temporary file in the same folder, fsync, ``os.replace``). The file gets
+    :data:`FILE_MODE`, the mode an ordinary ``open(path, "w")`` would give it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
