@@ -112,6 +112,10 @@ def main(argv=None) -> int:
         print(f"pinnkit: {e}", file=sys.stderr)
         return 2
     print(json.dumps({"status": result.history.status, **result.metrics}, indent=2))
+    if result.history.message == "interrupted":  # Ctrl-C: the run is saved as stopped; exit as shells expect
+        print(f"pinnkit: interrupted at step {int(result.history.final.get('step', 0))}"
+              + (f"; the run so far is saved in {args.out}" if args.out else ""), file=sys.stderr)
+        return 130
     return 0 if result.history.status != "diverged" else 1
 
 

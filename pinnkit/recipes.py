@@ -394,13 +394,34 @@ def build(config: RunConfig | dict) -> Recipe:
 
 def run(config: RunConfig | dict, out: str | Path | None = None, callbacks: Sequence[Callback] = (),
         progress: bool = True) -> Run:
-    """Train one configuration; save it to ``out`` if given."""
+    """Train one configuration; save it to ``out`` if given. ``out`` is checked before any
+    training (an existing file, or a folder that cannot be written, is a ``ValueError``), so a
+    long run is never lost to a bad destination at the end."""
     recipe = build(config)
+    if out is not None:
+        check_destination(out)
     history = recipe.train(callbacks=callbacks, progress=progress)
     result = Run(recipe.config, recipe.problem, recipe.model, history)
     if out is not None:
         save_run(out, result)
     return result
+
+
+def check_destination(folder: str | Path) -> Path:
+    """Make sure a run can be saved to ``folder``: create it and write (then remove) a probe
+    file. Raises ``ValueError`` naming the folder and the reason."""
+    import tempfile
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"--out {folder}: is an existing file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ValueError(f"--out {folder}: cannot write there ({e.strerror or e})") from None
+    return folder
 
 
 def save_run(folder: str | Path, result: Run) -> None:

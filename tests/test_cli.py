@@ -209,3 +209,61 @@ def test_every_run_setting_is_an_option(capsys, tmp_path):
     assert saved.config.lbfgs_options == {"tolerance_change": 1e-7, "history_size": 20}
     assert saved.config.scale_inputs is False and saved.config.strategy == "curriculum"
     assert [r["beta"] for r in saved.history.meta["rungs"]] == [1.0, 5.0]
+
+
+def test_bad_destination_is_refused_before_training(capsys, tmp_path, monkeypatch):
+    import pinnkit.recipes as recipes
+
+    trained = []
+    original = recipes.Recipe.train
+    monkeypatch.setattr(recipes.Recipe, "train", lambda self, **kw: trained.append(1) or original(self, **kw))
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("keep me")
+    code, out, err = run_main(capsys, "train", "burgers", "--steps", "2", "--no-progress", "--out", str(a_file), *SMALL)
+    assert code == 2 and "is an existing file, not a folder" in err and trained == []
+    assert a_file.read_text() == "keep me"
+    code, out, err = run_main(capsys, "train", "burgers", "--steps", "2", "--no-progress", "--out", str(a_file / "run"), *SMALL)
+    assert code == 2 and "cannot write there" in err and trained == []
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(locked, os.W_OK):  # as root the mode bits do not stop a write: nothing to test then
+            code, out, err = run_main(capsys, "train", "burgers", "--steps", "2", "--no-progress",
+                                      "--out", str(locked / "run"), *SMALL)
+            assert code == 2 and "cannot write there" in err and trained == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_show_names_a_truncated_history(capsys, tmp_path):
+    out = tmp_path / "r"
+    code, _, err = run_main(capsys, "train", "burgers", "--steps", "3", "--no-progress", "--out", str(out), *SMALL)
+    assert code == 0, err
+    text = (out / "history.json").read_text()
+    (out / "history.json").write_text(text[: len(text) // 2])
+    code, _, err = run_main(capsys, "show", str(out))
+    assert code == 2 and "history.json: not a readable history (truncated or corrupt JSON" in err
+    (out / "model.pt").write_bytes(b"")
+    code, _, err = run_main(capsys, "show", str(out))
+    assert code == 2 and "model.pt: the checkpoint file is empty" in err
+
+
+def test_ctrl_c_saves_the_run_and_exits_130(capsys, tmp_path, monkeypatch):
+    from pinnkit.training import Callback
+
+    class Interrupt(Callback):
+        def on_step_end(self, state):
+            if state.step == 3:
+                raise KeyboardInterrupt
+
+    import pinnkit.recipes as recipes
+    original = recipes.Recipe.train
+    monkeypatch.setattr(recipes.Recipe, "train",
+                        lambda self, callbacks=(), **kw: original(self, callbacks=[*callbacks, Interrupt()], **kw))
+    out = tmp_path / "r"
+    code, printed, err = run_main(capsys, "train", "burgers", "--steps", "50", "--no-progress", "--out", str(out), *SMALL)
+    assert code == 130 and "interrupted at step" in err and str(out) in err
+    saved = load_run(out)
+    assert saved.history.status == "stopped" and saved.history.message == "interrupted"
+    assert json.loads(printed)["status"] == "stopped"

@@ -114,7 +114,13 @@ class History:
 
     @classmethod
     def load(cls, path) -> "History":
-        d = json.loads(Path(path).read_text())
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: not a readable history (truncated or corrupt JSON: {e})") from None
+        if not isinstance(d, dict) or "rows" not in d:
+            raise ValueError(f"{path}: not a pinnkit history (expected an object with 'rows')")
         h = cls(d.get("meta"))
         conv = lambda v: float(v) if v in ("inf", "-inf") else (np.nan if v is None else v)  # noqa: E731
         h.rows = [{k: conv(v) for k, v in r.items()} for r in d["rows"]]
