@@ -77,6 +77,9 @@ def _parser(problem: str | None = None) -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a zoo problem headlessly", allow_abbrev=False)
     t.add_argument("problem", choices=zoo.names())
     _add_run_options(t)
+    for action in t._actions:  # the CLI's own default: one thread, which cannot oversubscribe a shared machine
+        if action.dest == "threads":
+            action.help = "torch CPU threads (default 1: never oversubscribes cores other jobs hold; raise it on an idle machine)"
     t.add_argument("--out", help="folder to save the run (config, history, model, metrics)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     if problem is not None:
@@ -106,6 +109,8 @@ def main(argv=None) -> int:
     params = {k: getattr(args, k) for k in zoo.get(args.problem).parameters if getattr(args, k) is not None}
     cfg = {k: getattr(args, k) for k in RunConfig.fields_help() if hasattr(args, k) and k != "problem"}
     cfg.update(problem=args.problem, parameters=params)
+    if cfg.get("threads") is None:
+        cfg["threads"] = 1
     try:
         result = run(RunConfig.from_dict(cfg), out=args.out, progress=not args.no_progress)
     except ValueError as e:

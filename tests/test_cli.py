@@ -267,3 +267,12 @@ def test_ctrl_c_saves_the_run_and_exits_130(capsys, tmp_path, monkeypatch):
     saved = load_run(out)
     assert saved.history.status == "stopped" and saved.history.message == "interrupted"
     assert json.loads(printed)["status"] == "stopped"
+
+
+def test_cli_defaults_to_one_thread(capsys, tmp_path):
+    code, _, err = run_main(capsys, "train", "burgers", "--steps", "2", "--no-progress", "--width", "8", "--depth", "2",
+                            "--num-points", "64", "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    assert load_run(tmp_path / "r").config.threads == 1
+    code, out, _ = run_main(capsys, "train", "burgers", "--help")
+    assert "default 1" in " ".join(out.split())
