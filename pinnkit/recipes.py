@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Sequence
@@ -65,6 +66,10 @@ _LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}, "mo
                    "scale_inputs": True, "sampler_options": {}, "resample_conditions": None,
                    "optimizer_options": {}, "lbfgs_options": {}, "combine_options": {}, "strategy": "none",
                    "strategy_options": {}, "unknowns": {}, "data": {}}
+
+
+#: the largest learning rate a RunConfig accepts
+MAX_LR = 1e3
 
 
 @dataclass
@@ -135,6 +140,14 @@ class RunConfig:
                              f"choose one of {list(COMBINE_CHOICES)}{hint}")
         if not isinstance(self.causal, bool):
             raise ValueError(f"causal must be True or False; got {self.causal!r}")
+        if self.lr is not None:
+            lr = self.lr
+            if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or not 0 < lr <= MAX_LR:
+                raise ValueError(f"lr must be a number in (0, {MAX_LR:g}]; got {lr!r} (a larger step diverges "
+                                 f"on every problem, and past ~3e38 it is not even a float32)")
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
+                                         or self.threads < 1):
+            raise ValueError(f"threads must be an integer >= 1; got {self.threads!r}")
         for f in fields(self):
             v = getattr(self, f.name)
             if f.default is MISSING and isinstance(f.default_factory(), dict) and not isinstance(v, dict):

@@ -76,7 +76,7 @@ def run_main(capsys, *argv):
     (["train", "burgers", "--steps", "5", "--dtype", "float16"], "unknown dtype 'float16'"),
     (["train", "burgers", "--steps", "5", "--activation", "relu6"], "unknown activation 'relu6'"),
     (["train", "burgers", "--steps", "5", "--optimizer", "sgdx"], "unknown optimizer 'sgdx'"),
-    (["train", "burgers", "--steps", "5", "--lr", "-1"], "learning rate must be a finite number > 0"),
+    (["train", "burgers", "--steps", "5", "--lr", "-1"], "lr must be a number in (0, 1000]"),
     (["train", "burgers", "--beta", "3"], "unrecognized arguments: --beta"),
     (["train", "burgers", "--steps", "5", "--engine", "jax"], "invalid choice: 'jax'"),
     (["show", "/nonexistent/run"], "not a pinnkit run folder"),
@@ -276,3 +276,9 @@ def test_cli_defaults_to_one_thread(capsys, tmp_path):
     assert load_run(tmp_path / "r").config.threads == 1
     code, out, _ = run_main(capsys, "train", "burgers", "--help")
     assert "default 1" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("lr", ["1e38", "1e9", "0", "-1", "nan", "inf"])
+def test_out_of_range_learning_rates_are_refused(capsys, lr):
+    code, out, err = run_main(capsys, "train", "burgers", "--lr", lr, "--steps", "2", "--no-progress", *SMALL)
+    assert code == 2 and "lr must be a number in (0, 1000]" in err, err
