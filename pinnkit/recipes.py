@@ -427,13 +427,13 @@ def check_destination(folder: str | Path) -> Path:
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise ValueError(f"--out {folder}: is an existing file, not a folder")
+        raise ValueError(f"run folder {folder}: is an existing file, not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as e:
-        raise ValueError(f"--out {folder}: cannot write there ({e.strerror or e})") from None
+        raise ValueError(f"run folder {folder}: cannot write there ({e.strerror or e})") from None
     return folder
 
 
