@@ -7,7 +7,7 @@ import math
 import pytest
 
 from pinnkit.course import Result
-from pinnkit.course import lesson07, lesson08, lesson11, lesson12, lesson13
+from pinnkit.course import lesson07, lesson08, lesson09, lesson10, lesson11, lesson12, lesson13, lesson14
 
 
 def right(r: Result):
@@ -147,3 +147,77 @@ def test_eigen_pinn_collapses_naively_and_not_with_the_scale_invariant_loss():
     assert abs(fixed.final_energy - lesson13.exact_energy(1)) < abs(naive.final_energy - lesson13.exact_energy(1)) - 1
     with pytest.raises(ValueError, match="unknown loss"):
         lesson13.train_well("rayleigh")
+
+
+# --- lesson 09 ---------------------------------------------------------------------------
+def test_lesson09_checks():
+    right(lesson09.check_frozen_residual(30 ** 2 / 2))
+    right(lesson09.check_frozen_residual(50.0, beta=10.0))
+    wrong(lesson09.check_frozen_residual(30 ** 2), "1/2")  # forgot the mean of cos²
+    wrong(lesson09.check_frozen_residual(30.0), "1/2")
+    no_answer(lesson09.check_frozen_residual)
+    right(lesson09.check_wraps(30 / (2 * math.pi)))
+    wrong(lesson09.check_wraps(30.0), "2π long")
+    right(lesson09.check_windows(6))
+    right(lesson09.check_windows(7, beta=31.0))
+    wrong(lesson09.check_windows(5, beta=31.0), "smallest whole K")
+    errs = {"plain": 0.8, "curriculum": 0.05}
+    right(lesson09.check_best_strategy("curriculum", errs))
+    wrong(lesson09.check_best_strategy("plain", errs), "median column")
+
+
+# --- lesson 10 ---------------------------------------------------------------------------
+def test_causal_weights_follow_the_paper():
+    """w_i = exp(−ε Σ_{k<i} L_k), read from pinnkit's CausalResidual."""
+    w = lesson10.causal_weights([0.5, 0.2, 0.1], 1.0)
+    assert w == pytest.approx([1.0, math.exp(-0.5), math.exp(-0.7)], rel=1e-12)
+    assert lesson10.causal_weights([3.0], 100.0) == [1.0]
+
+
+def test_lesson10_checks():
+    losses = [0.5, 0.2, 0.1]
+    right(lesson10.check_causal_weight(math.exp(-0.7), losses, 1.0))
+    right(lesson10.check_causal_weight(math.exp(-5.0), losses, 10.0, index=1))
+    wrong(lesson10.check_causal_weight(math.exp(-0.8), losses, 1.0), "before")  # its own loss included
+    no_answer(lesson10.check_causal_weight, losses, 1.0)
+    right(lesson10.check_first_weight(1.0))
+    wrong(lesson10.check_first_weight(0.0), "empty")
+    right(lesson10.check_converged_loss(-math.log(0.99) / 100))
+    wrong(lesson10.check_converged_loss(0.01), "exp(−ε S) = δ")
+    errs = {"plain": 0.8, "causal": 0.1}
+    right(lesson10.check_best_method("causal", errs))
+    wrong(lesson10.check_best_method("plain", errs), "median column")
+
+
+# --- lesson 14 ---------------------------------------------------------------------------
+def test_lesson14_checks():
+    right(lesson14.check_machine_epsilon(2.0 ** -23))
+    right(lesson14.check_machine_epsilon(2.0 ** -52, "float64"))
+    wrong(lesson14.check_machine_epsilon(1e-16), "2^−bits")
+    no_answer(lesson14.check_machine_epsilon)
+    right(lesson14.check_best_fd_step((2.0 ** -23) ** (1 / 3)))
+    right(lesson14.check_best_fd_step(1e-2))  # within a factor 3 of ε^(1/3) = 4.9e-3
+    wrong(lesson14.check_best_fd_step(2.0 ** -23), "ε/h")  # the step at machine precision
+    wrong(lesson14.check_best_fd_step(0.1), "ε/h")
+    right(lesson14.check_backward_passes(101, d=100))
+    wrong(lesson14.check_backward_passes(2, d=100), "each second derivative")
+    errs = {"float32": 2e-6, "float64": 3e-7}
+    right(lesson14.check_precision_winner("float64", errs))
+    wrong(lesson14.check_precision_winner("float32", errs), "smaller relative L2")
+
+
+def test_laplacian_cost_counts_one_call_per_coordinate_and_is_exact():
+    """d + 1 autograd calls, and the Laplacian it times is the true one (checked on u = Σ x_i²
+    through a linear network would be trivial; here against torch.func's Hessian trace)."""
+    import torch
+
+    from pinnkit.models import MLP
+    from pinnkit.problems.derivatives import laplacian
+
+    for d in (1, 3, 5):
+        assert lesson14.laplacian_cost(d, width=8, depth=1, num_points=4, repeats=1)["backward_passes"] == d + 1
+    net = MLP(3, 1, 8, 2, seed=1).double()
+    x = torch.rand(5, 3, dtype=torch.float64, requires_grad=True)
+    lap = laplacian(net(x), x)[:, 0]
+    hess = torch.func.vmap(torch.func.hessian(lambda p: net(p.unsqueeze(0))[0, 0]))(x.detach())
+    assert torch.allclose(lap, hess.diagonal(dim1=1, dim2=2).sum(-1), atol=1e-10)

@@ -59,10 +59,21 @@ def check_best_fd_step(answer, dtype: str = "float32") -> Result:
     """The step that minimises the error of the central difference ``(f(x+h) − f(x−h))/2h``:
     truncation ``h² f'''/6`` against rounding ``ε f/h`` gives ``h* ~ ε^{1/3}``; accepted within a
     factor 3 (constants depend on f)."""
+    import math
+
+    from . import _as_float
+
     eps = torch.finfo(getattr(torch, dtype)).eps
     expected = eps ** (1 / 3)
-    return check_number(answer, expected, name=f"best central-difference step in {dtype}", rtol=2.0,
-                        hint="balance the truncation error ~h² against the rounding error ~ε/h and solve for h.")
+    name = f"best central-difference step in {dtype}"
+    value = _as_float(answer, name)
+    hint = "balance the truncation error ~h² against the rounding error ~ε/h and solve for h."
+    if not (math.isfinite(value) and value > 0):
+        return Result(False, name, f"a step must be a positive number, got {value}. {hint}")
+    if expected / 3 <= value <= 3 * expected:
+        return Result(True, name, f"{value:.3g} (ε^(1/3) = {expected:.3g}; within a factor 3)")
+    direction = "too large" if value > expected else "too small"
+    return Result(False, name, f"{value:.3g} is {direction} (more than 3× from the best step). {hint}")
 
 
 def check_backward_passes(answer, d: int) -> Result:
