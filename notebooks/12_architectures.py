@@ -112,7 +112,7 @@ print(f"{len(result.trained)} runs trained, {len(result.reused)} from the store 
 # comparison is fair in what it holds fixed; it is *not* matched in parameters (the modified MLP carries its two
 # encoders, the embeddings change the first layer) — the table shows the counts and the cost per step so that you
 # can judge. Measured with the full budget on a 2-core CPU (seeds 0, 1, 2): MLP 0.034, 0.021, 0.019; modified
-# MLP 0.010, 0.006, 0.015; Fourier features 0.81, 0.69, 0.56; periodic embedding 0.85, 0.78, … — the two
+# MLP 0.010, 0.006, 0.015; Fourier features 0.81, 0.69, 0.56; periodic embedding 0.85, 0.78, 0.86 — the two
 # embeddings stay far from the solution at this budget, although the periodic one wins clearly at β = 1 (0.011
 # against the MLP's 0.039 after 1000 steps). An input built for a symmetry does not by itself fix the optimisation
 # (lessons 09 and 10); at β = 10 every architecture here fails for some seed.
