@@ -13,8 +13,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 08 · Where to put the points: uniform, RAR, RAD, R3 — watched live
 #

@@ -13,8 +13,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 09 · Failure mode I, transport: curriculum and seq2seq
 #
@@ -40,12 +38,12 @@
 # %% tags=["parameters"]
 beta: float = 20.0  # target transport speed
 ladder: list = [1.0, 5.0, 10.0, 15.0, 20.0]  # curriculum rungs, ending at beta
-windows: int = 10  # seq2seq windows
+windows: int = 5  # seq2seq windows
 width: int = 32  # neurons per hidden layer
 depth: int = 3  # hidden layers
 num_points: int = 500  # collocation points (seq2seq shares them out over its windows)
-iterations: int = 1000  # L-BFGS iteration cap per rung; the plain run gets the whole ladder's budget
-window_iterations: int = 500  # L-BFGS iteration cap per seq2seq window
+iterations: int = 2000  # L-BFGS iteration cap per rung; the plain run gets the whole ladder budget
+window_iterations: int = 1000  # L-BFGS iteration cap per seq2seq window
 seeds: int = 2  # seeds per method
 explore_betas: list = [1.0, 5.0, 10.0, 20.0]  # β values the live explorer sweeps (plain PINN)
 explore_iterations: int = 300  # L-BFGS iterations per explorer run

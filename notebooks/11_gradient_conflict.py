@@ -13,8 +13,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 11 · Gradient conflict and per-term optimisers: ConFIG and MultiAdam
 #

@@ -13,8 +13,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 13 · (optional) Eigenvalue problems and the ψ ≈ 0 collapse
 #

@@ -13,8 +13,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 14 · (optional) Precision and scale: float32 against float64, and what a Laplacian costs in d dimensions
 #
