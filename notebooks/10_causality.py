@@ -201,19 +201,30 @@ L.check_best_method(answer_best, medians)
 # %%
 checks = [L.check_causal_weight(answer_weight, LOSSES, 1.0), L.check_first_weight(answer_first),
           L.check_converged_loss(answer_converged, epsilon=100.0, delta=0.99), L.check_best_method(answer_best, medians)]
-gain = [p / c for p, c in zip(errors["plain"], errors["causal"])]
-claim = Claim(paper="Wang, Sankaran & Perdikaris 2024 (CMAME), respecting causality",
-              claim=f"on reaction ρ = {rho:g} the causal residual (ε = {epsilon:g}) lowers the plain PINN's relative L2 for "
-                    f"every seed, by ≥ 2× in the median (values: plain / causal, per seed)",
-              values=gain, seeds=seeds, budget=f"{steps} Adam steps, {depth}×{width}, {num_points} points",
-              wall_seconds=sweep_seconds,
-              verdict=verdict(direction=bool(min(gain) > 1), magnitude=bool(np.median(gain) >= 2)),
-              note="; ".join(f"{m} {fmt(e)}" for m, e in errors.items()))
+gain_causal = [p / c for p, c in zip(errors["plain"], errors["causal"])]
+gain_march = [p / c for p, c in zip(errors["plain"], errors["seq2seq"])]
+marching = Claim(paper="Krishnapriyan et al. 2021 (NeurIPS), sequence-to-sequence learning",
+                 claim=f"on reaction ρ = {rho:g} time marching ({windows} windows, same total steps) lowers the plain PINN's "
+                       f"relative L2 for every seed, by ≥ 1.5× in the median (values: plain / seq2seq, per seed)",
+                 values=gain_march, seeds=seeds, budget=f"{steps} Adam steps in all, {depth}×{width}, {num_points} points",
+                 wall_seconds=sweep_seconds,
+                 verdict=verdict(direction=bool(min(gain_march) > 1), magnitude=bool(np.median(gain_march) >= 1.5)),
+                 note="; ".join(f"{m} {fmt(e)}" for m, e in errors.items()))
+causal = Claim(paper="Wang, Sankaran & Perdikaris 2024 (CMAME), respecting causality",
+               claim=f"on reaction ρ = {rho:g} the causal residual (ε = {epsilon:g}) lowers the plain PINN's relative L2 "
+                     f"for every seed, by ≥ 2× in the median (values: plain / causal, per seed)",
+               values=gain_causal, seeds=seeds, budget=f"{steps} Adam steps, {depth}×{width}, {num_points} points",
+               wall_seconds=sweep_seconds,
+               verdict=verdict(direction=bool(min(gain_causal) > 1), magnitude=bool(np.median(gain_causal) >= 2)),
+               note="recorded, not asserted: the paper trains 10⁵+ steps with an ε schedule; this is a laptop budget")
 numbers = record("10_causality", rho=rho, steps=steps, seeds=seeds, epsilon=epsilon,
                  errors={m: summary(e) for m, e in errors.items()}, late_error=late_error, compare=live,
-                 checks=[c.ok for c in checks], wall_seconds=time.perf_counter() - WALL0, claims=[claim])
-print(f"claim {claim.verdict}: {claim.note}")
+                 checks=[c.ok for c in checks], wall_seconds=time.perf_counter() - WALL0, claims=[marching, causal])
+print(f"claim {marching.verdict}: {marching.note}")
+print(f"claim {causal.verdict}: plain / causal = {np.median(gain_causal):.3g} (median over {seeds} seed(s))")
 assert all(checks), checks
+if not QUICK:
+    assert marching.verdict == "reproduced", marching
 
 # %% [markdown]
 # **Going deeper.** Gallery [05 · causal training](../gallery/05_causal_training.ipynb) (Allen–Cahn at the paper's
