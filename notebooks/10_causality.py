@@ -123,6 +123,14 @@ plt.show()
 print("relative error at t = 1 (seed 0):", {m: round(v, 3) for m, v in late_error.items()})
 
 # %% [markdown]
+# **Measured** (full budget, 2-core CPU, seeds 0 and 1): plain 0.99 and 0.99 — the soft PINN ends near a wrong state;
+# causal residual (ε = 10, fixed) 0.15 and 0.16; seq2seq (5 windows of 600 steps) 0.57 and 0.62. At $t = 1$ the seed-0
+# errors are 1.02, 0.23 and 0.42. Two things the numbers do not show: with the paper's annealed ε (starting at
+# $10^{-2}$) the causal run trained like the plain one at this budget (0.98) — ε never left its first, weak value —
+# and ε = 100 fixed was worse than ε = 10. Building the initial condition in (`hard=True`) helped the plain PINN
+# most of all (0.12 and 0.07): causality is about getting $t = 0$ right first, and a hard constraint does that exactly.
+
+# %% [markdown]
 # ## 3. Break it, fix it — live
 #
 # Left: plain (break it). Right: causal residual with ε = `epsilon` (fix it). The dashboard's Diagnostics tab
@@ -216,7 +224,8 @@ causal = Claim(paper="Wang, Sankaran & Perdikaris 2024 (CMAME), respecting causa
                values=gain_causal, seeds=seeds, budget=f"{steps} Adam steps, {depth}×{width}, {num_points} points",
                wall_seconds=sweep_seconds,
                verdict=verdict(direction=bool(min(gain_causal) > 1), magnitude=bool(np.median(gain_causal) >= 2)),
-               note="recorded, not asserted: the paper trains 10⁵+ steps with an ε schedule; this is a laptop budget")
+               note="ε fixed (the paper anneals it from 1e-2 over 10⁵+ steps; at this budget the annealed schedule never "
+                    "left its first, weak ε and trained like the plain PINN)")
 numbers = record("10_causality", rho=rho, steps=steps, seeds=seeds, epsilon=epsilon,
                  errors={m: summary(e) for m, e in errors.items()}, late_error=late_error, compare=live,
                  checks=[c.ok for c in checks], wall_seconds=time.perf_counter() - WALL0, claims=[marching, causal])
@@ -225,6 +234,7 @@ print(f"claim {causal.verdict}: plain / causal = {np.median(gain_causal):.3g} (m
 assert all(checks), checks
 if not QUICK:
     assert marching.verdict == "reproduced", marching
+    assert causal.verdict == "reproduced", causal
 
 # %% [markdown]
 # **Going deeper.** Gallery [05 · causal training](../gallery/05_causal_training.ipynb) (Allen–Cahn at the paper's

@@ -167,6 +167,10 @@ ax.set_xlabel("d"), ax.set_ylabel("seconds per Δu + backward"), ax.legend()
 plt.show()
 
 # %% [markdown]
+# **Measured** (2-core CPU, 256 points, 3×64): 2.7 ms at d = 2, 4.6, 9.0, 16 and 34 ms at d = 4, 8, 16, 32 — twelve
+# times the cost for sixteen times the dimension, the linear growth the count of autograd calls predicts.
+
+# %% [markdown]
 # ## Exercises
 #
 # **E1.** Machine epsilon of float32 (a number).
