@@ -35,8 +35,9 @@
 # **The fix.** Divide the residual by the norm:
 # $$\mathcal L_{\text{s.i.}} = \frac{\overline{r^2}}{\|\psi\|^2} + w\,(\|\psi\|^2-1)^2 .$$
 # The first term does not change when $\psi$ is scaled, so shrinking $\psi$ no longer pays, and
-# $\partial_E$ of it is $-2\,\overline{r\psi}/\|\psi\|^2$, which stays of order one. (Normalisations of this kind are used by
-# Jin, Mattheakis & Protopapas, IJCNN 2022, for quantum eigenvalue PINNs.) The trainer is small and lives in
+# $\partial_E$ of it is $-2\,\overline{r\psi}/\|\psi\|^2$, which stays of order one. (Jin, Mattheakis & Protopapas,
+# IJCNN 2022, meet the same trivial solution in quantum eigenvalue PINNs and add penalty terms against it; the ratio
+# here is a simpler, Rayleigh-quotient-like alternative.) The trainer is small and lives in
 # `pinnkit.course.lesson13.train_well`.
 
 # %% tags=["parameters"]

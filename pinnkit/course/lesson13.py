@@ -11,8 +11,9 @@ satisfies the walls exactly; ``E`` is one trainable number. Losses, with
   while the residual keeps pulling ψ towards 0, where ``∂L/∂E = −2 mean(r ψ) → 0``;
 - ``"scale_invariant"``: ``mean r² / ‖ψ‖² + w (‖ψ‖² − 1)²`` — the Rayleigh-quotient-like
   ratio does not fall when ψ shrinks, so it cannot be lowered by collapsing, and E keeps a
-  gradient (the normalisation of Jin, Mattheakis & Protopapas, "Physics-informed neural
-  networks for quantum eigenvalue problems", IJCNN 2022, is of this kind).
+  gradient. (Jin, Mattheakis & Protopapas, "Physics-informed neural networks for quantum
+  eigenvalue problems", IJCNN 2022, meet the same trivial solution and add penalty terms
+  against it; the ratio here is a simpler, Rayleigh-quotient-like alternative.)
 """
 from __future__ import annotations
 
