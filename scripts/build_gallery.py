@@ -457,6 +457,23 @@ def scoreboard(entries: list[Entry]) -> str:
     return f'<div class="board"><table id="scoreboard"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
+def scoreboard_markdown(entries: list[Entry]) -> str:
+    """The scoreboard as a Markdown table (for the README): one row per recorded claim."""
+    def plain(v) -> str:
+        return html.unescape(re.sub("<[^>]+>", "", v)).replace("|", "\\|")
+
+    lines = ["| notebook | claim | paper | pinnkit median [min, max] | seeds | wall time | verdict |",
+             "|---|---|---|---|---|---|---|"]
+    for e in entries:
+        if e.state != "done":
+            continue
+        for c in e.claims:
+            lines.append(f"| `{e.folder}/{e.stem}` | {plain(esc(c.get('claim', '')))} | {plain(number(c.get('paper_value')))} | "
+                         f"{plain(pinnkit_numbers(c))} | {seeds_text(c)} | {plain(duration(c.get('wall_seconds')))} | "
+                         f"{c.get('verdict', '—')} |")
+    return "\n".join(lines)
+
+
 def headline(numbers: dict) -> str:
     """For a notebook without claims: its relative L2 beside the paper's, when it records them."""
     if isinstance(numbers.get("rel_l2"), (int, float)) and not isinstance(numbers.get("rel_l2"), bool):
@@ -686,10 +703,15 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds "
                     "(default 600 quick, 3600 full)")
     ap.add_argument("--kernel", default="python3", help="Jupyter kernel name")
+    ap.add_argument("--markdown", action="store_true",
+                    help="print the last build's scoreboard as a Markdown table and exit")
     ap.add_argument("--index-only", action="store_true",
                     help="rewrite index.html from the last build's manifest.json without running anything")
     args = ap.parse_args(argv)
     out = args.out.resolve()
+    if args.markdown:
+        print(scoreboard_markdown(load_entries(json.loads((out / "manifest.json").read_text()))))
+        return 0
     if args.index_only:
         manifest = json.loads((out / "manifest.json").read_text())
         entries = load_entries(manifest)

@@ -216,3 +216,13 @@ def test_formulas_typeset_offline_in_chromium(gallery):
                 assert all(not u.startswith(("http:", "https:")) or "mathjax" not in u.lower() for u in blocked), blocked
         finally:
             browser.close()
+
+
+def test_scoreboard_as_markdown_for_the_readme():
+    e = bg.Entry(ROOT / "gallery" / "99_formula.ipynb", "gallery", "99_formula", state="done", ok=True,
+                 numbers={"claims": [CLAIM]})
+    queued = bg.Entry(ROOT / "gallery" / "97_later.ipynb", "gallery", "97_later", numbers={"claims": [CLAIM]})
+    lines = bg.scoreboard_markdown([e, queued]).splitlines()
+    assert len(lines) == 3   # the header, its rule, one claim (a queued notebook has none yet)
+    assert lines[2] == ("| `gallery/99_formula` | MultiAdam's error moves by < 1.5× over s | — | 1.10 [1.00, 1.20] | 3 "
+                        "| 2.1 min | partly |")
