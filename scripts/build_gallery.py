@@ -460,7 +460,7 @@ def scoreboard(entries: list[Entry]) -> str:
 def scoreboard_markdown(entries: list[Entry]) -> str:
     """The scoreboard as a Markdown table (for the README): one row per recorded claim."""
     def plain(v) -> str:
-        return html.unescape(re.sub("<[^>]+>", "", v)).replace("|", "\\|")
+        return html.unescape(re.sub("<[^>]+>", "", v)).replace("\xa0", " ").replace("|", "\\|")
 
     lines = ["| notebook | claim | paper | pinnkit median [min, max] | seeds | wall time | verdict |",
              "|---|---|---|---|---|---|---|"]
