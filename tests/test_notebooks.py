@@ -46,12 +46,13 @@ NOTEBOOKS = discover()
 IDS = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
 
 
-def _check_quickstart(r):
-    assert r["rel_l2_hard"] < 1e-2, r  # hard ICs solve the ω0 = 8 oscillator
-    assert r["rel_l2_soft"] > 10 * r["rel_l2_hard"], r  # soft ICs lose by more than 10×
-    assert r["rel_l2_soft_hard_case"] > 0.9, r  # ω0 = 20: soft PINN near the trivial solution
-    assert r["rel_l2_hard_hard_case"] < r["rel_l2_soft_hard_case"], r
-    assert r["rel_l2"] == r["rel_l2_hard"]
+def _check_first_pinn(r):
+    # quick mode (2500 steps, seed 0): the PINN beats data alone outside the observations
+    assert r["rel_l2_outside_pinn"]["median"] * 5 < r["rel_l2_outside_data"]["median"], r
+    assert r["rel_l2_inside_data"]["median"] < 0.2, r  # data alone does fit its own data
+    (claim,) = r["claims"]
+    assert claim["verdict"] == "reproduced", claim
+    assert all(r["checks"]), r["checks"]
 
 
 def _check_burgers(r):
@@ -69,7 +70,7 @@ def _check_multiadam(r):
 
 
 #: per-notebook checks on the recorded numbers (quick mode), keyed by notebook stem
-CHECKS = {"00_quickstart": _check_quickstart, "01_burgers": _check_burgers, "11_multiadam": _check_multiadam}
+CHECKS = {"00_first_pinn": _check_first_pinn, "01_burgers": _check_burgers, "11_multiadam": _check_multiadam}
 
 
 def _check_claim(c):
@@ -99,7 +100,7 @@ def _numbers(d, prefix=""):
 # --- structure -------------------------------------------------------------------------
 def test_notebooks_are_discovered():
     stems = {p.stem for p in NOTEBOOKS}
-    assert {"00_quickstart", "01_burgers"} <= stems, stems
+    assert {"00_first_pinn", "01_burgers"} <= stems, stems
     assert len(stems) == len(NOTEBOOKS), "two notebooks share a name; their recorded results would collide"
 
 
