@@ -71,3 +71,38 @@ def test_run_files_get_the_mode_of_an_ordinary_file(tmp_path):
     want = ordinary.stat().st_mode & 0o777
     assert (tmp_path / "history.json").stat().st_mode & 0o777 == want
     assert (tmp_path / "model.pt").stat().st_mode & 0o777 == want
+
+
+def _crafted_run_folder(tmp_path):
+    """A real (tiny) run folder whose model.pt is replaced by a pickle that writes a file."""
+    from pinnkit.recipes import RunConfig, run
+
+    cfg = RunConfig(problem="burgers", width=8, depth=2, num_points=32, condition_points=8, steps=1, eval_every=1,
+                    threads=1)
+    folder = tmp_path / "student_run"
+    result = run(cfg, out=folder, progress=False)
+    marker = tmp_path / "pwned"
+    torch.save({"model": result.model.state_dict(), "step": 1, "x": _Payload(str(marker))}, folder / "model.pt")
+    return cfg, folder, marker
+
+
+def test_a_crafted_run_folder_runs_nothing_in_show_load_run_or_the_run_store(tmp_path, capsys):
+    """A teacher opening a student's run folder — ``pinnkit show``, ``pinnkit.load_run`` or a
+    sweep's run store that holds it — gets a refusal naming model.pt; nothing in it runs."""
+    from pinnkit.__main__ import main
+    from pinnkit.recipes import load_run
+    from pinnkit.sweep import RunStore
+
+    cfg, folder, marker = _crafted_run_folder(tmp_path)
+    assert main(["show", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "model.pt: refused" in err and "Traceback" not in err
+    with pytest.raises(ValueError, match="model.pt: refused"):
+        load_run(folder)
+    store = RunStore(tmp_path / "store")
+    store.path.mkdir()
+    os.replace(folder, store.folder(cfg))
+    assert store.has(cfg)
+    with pytest.raises(ValueError, match="model.pt: refused"):
+        store.load(cfg)
+    assert not marker.exists(), "opening a run folder ran code from its model.pt"

@@ -630,3 +630,43 @@ def test_each_log_slider_owns_its_formatter():
     a, b = Controls(RunConfig(problem="burgers")), Controls(RunConfig(problem="burgers"))
     assert a.lr.format is not b.lr.format
     assert a.parameters["nu"].widget.format is not b.parameters["nu"].widget.format
+
+
+@pytest.fixture
+def served_as(monkeypatch):
+    """Pretend the app function runs in a served session whose request had a given Host."""
+    import types
+
+    import panel as pn
+    from bokeh.document import Document
+
+    def served(host):
+        request = types.SimpleNamespace(headers={"Host": host}, arguments={})
+        context = types.SimpleNamespace(request=request)
+        doc = Document()
+        doc._session_context = lambda: context
+        pn.state.curdoc = doc
+
+    monkeypatch.delenv("PINNKIT_ALLOW_REMOTE", raising=False)
+    yield served
+    pn.state.curdoc = None
+
+
+@pytest.mark.parametrize("app", ["dashboard_app", "explorer_app", "compare_app"])
+def test_served_apps_refuse_a_foreign_host_even_from_a_same_origin_page(served_as, app, monkeypatch):
+    """The protection that holds when a page is opened under the machine's network address:
+    Bokeh's websocket-origin check lets a same-origin request under a foreign Host through
+    (the Origin and Host agree), so each app itself refuses any Host but this machine's."""
+    import panel as pn
+
+    from pinnkit_widgets import apps
+
+    served_as("192.0.2.2:5006")
+    page = getattr(apps, app)()
+    assert isinstance(page, pn.pane.Markdown)
+    assert "answers on this machine only (asked for as `192.0.2.2:5006`)" in page.object
+    served_as("localhost:5006")
+    assert apps._refusal() is None
+    served_as("192.0.2.2:5006")
+    monkeypatch.setenv("PINNKIT_ALLOW_REMOTE", "1")  # the deliberate shared setup
+    assert apps._refusal() is None
