@@ -36,7 +36,15 @@ __all__ = ["train", "TrainState", "Divergence"]
 
 
 class Divergence(RuntimeError):
-    """Raised by ``train(..., on_divergence="raise")`` when the loss becomes NaN or Inf."""
+    """Raised by ``train(..., on_divergence="raise")`` when the loss becomes NaN or Inf, or
+    blows up (:data:`BLOWUP`)."""
+
+
+#: a loss this many times above the lowest loss of the run so far counts as diverged, NaN or
+#: not: a too-large step (``sgd`` with lr 1e3 on Burgers grows the loss 4e7-fold in one step)
+#: reaches Inf only steps later, through parameters that are garbage by then (rel. L2 1e17).
+#: Six orders of magnitude is far above the loss spikes a healthy run recovers from.
+BLOWUP = 1e6
 
 
 @dataclass
@@ -137,7 +145,9 @@ def train(
       of the gradient of ``Σ w_i L_i``.
     - ``seed``, ``dtype`` (``torch.float32``/``float64`` or ``"float32"``/``"float64"``),
       ``threads`` (``torch.set_num_threads`` for the duration of the run).
-    - ``on_divergence``: ``"stop"`` keeps the last parameters with a finite loss, records
+    - ``on_divergence``: a run diverges when its loss becomes NaN or Inf or rises to
+      :data:`BLOWUP` (1e6) times its lowest value so far. ``"stop"`` keeps the parameters of
+      the last step before that, records
       ``status="diverged"`` and warns; ``"raise"`` does the same then raises
       :class:`Divergence`.
     - ``engine``: how input derivatives are computed (:mod:`pinnkit.models.engines`:
@@ -355,6 +365,7 @@ class _Loop:
         good = [p.detach().clone() for p in fit.trainable]
         alive = [True] * M
         last = [{} for _ in range(M)]
+        lowest = [math.inf] * M
         for cb in self.callbacks:
             cb.on_train_begin(st)
         bar = None
@@ -401,6 +412,10 @@ class _Loop:
                         stop_reason = None
                     finite = [math.isfinite(totals[m]) and all(math.isfinite(v) for v in values[m].values())
                               for m in range(M)]
+                    blown = [finite[m] and 0 < lowest[m] < math.inf and totals[m] > BLOWUP * lowest[m]
+                             for m in range(M)]
+                    finite = [finite[m] and not blown[m] for m in range(M)]
+                    lowest = [min(lowest[m], totals[m]) if finite[m] else lowest[m] for m in range(M)]
                     newly_dead = [alive[m] and not finite[m] for m in range(M)]
                     if any(newly_dead) or not all(alive):
                         fit.restore(good, [not (alive[m] and finite[m]) for m in range(M)])
@@ -408,8 +423,10 @@ class _Loop:
                         if newly_dead[m]:
                             h = histories[m]
                             h.status = "diverged"
-                            h.message = (f"loss became {totals[m]} at step {st.step} ({spec.name}); "
-                                         f"parameters restored to the last step with a finite loss")
+                            what = (f"loss grew to {totals[m]:.3g} at step {st.step} ({spec.name}), more than "
+                                    f"{BLOWUP:.0e} times its lowest value {lowest[m]:.3g}" if blown[m] else
+                                    f"loss became {totals[m]} at step {st.step} ({spec.name})")
+                            h.message = f"{what}; parameters restored to the last step before that"
                             who = "" if M == 1 else f"ensemble member {m}: "
                             warnings.warn(f"pinnkit: {who}{h.message}", RuntimeWarning, stacklevel=4)
                             alive[m] = False
