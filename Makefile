@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 # conftest.py set it. `make lab` and `make gallery` leave it unset and run the real budgets.
 QUICK   ?= 0
 
-.PHONY: install test test-unit test-notebooks test-browser gallery lab bench clean browser-deps
+.PHONY: install test test-unit test-notebooks test-browser gallery lab student bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,10 @@ gallery: install
 ## JupyterLab on the course, real budgets (paired .py files open as notebooks too)
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=. notebooks
+
+## The student version of the course (solution cells removed) in build/student/
+student: install
+	$(BIN)/python scripts/student_version.py --out build/student
 
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'   # DeepXDE, compared against, for the benchmarks only

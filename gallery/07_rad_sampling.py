@@ -48,6 +48,7 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from IPython.display import Markdown, display
 
 from pinnkit import RunConfig, sweep
@@ -110,6 +111,7 @@ for m in METHODS:
 # residual field and the points at each round.
 
 # %%
+torch.set_num_threads(1)  # as the sweep's workers: the same thread count gives the same floating-point sums
 recipe = build(config("RAD", 0))
 rec = Recorder(recipe.problem, every=every, shape=(128, 50), gradients=False, show_points=None)
 watched = recipe.train(callbacks=[rec], progress=False)

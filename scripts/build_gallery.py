@@ -457,6 +457,23 @@ def scoreboard(entries: list[Entry]) -> str:
     return f'<div class="board"><table id="scoreboard"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
+def scoreboard_markdown(entries: list[Entry]) -> str:
+    """The scoreboard as a Markdown table (for the README): one row per recorded claim."""
+    def plain(v) -> str:
+        return html.unescape(re.sub("<[^>]+>", "", v)).replace("\xa0", " ").replace("|", "\\|")
+
+    lines = ["| notebook | claim | paper | pinnkit median [min, max] | seeds | wall time | verdict |",
+             "|---|---|---|---|---|---|---|"]
+    for e in entries:
+        if e.state != "done":
+            continue
+        for c in e.claims:
+            lines.append(f"| `{e.folder}/{e.stem}` | {plain(esc(c.get('claim', '')))} | {plain(number(c.get('paper_value')))} | "
+                         f"{plain(pinnkit_numbers(c))} | {seeds_text(c)} | {plain(duration(c.get('wall_seconds')))} | "
+                         f"{c.get('verdict', '—')} |")
+    return "\n".join(lines)
+
+
 def headline(numbers: dict) -> str:
     """For a notebook without claims: its relative L2 beside the paper's, when it records them."""
     if isinstance(numbers.get("rel_l2"), (int, float)) and not isinstance(numbers.get("rel_l2"), bool):
@@ -545,7 +562,7 @@ def write_index(entries: list[Entry], out: Path, quick: bool, total: float, stam
 {refresh}<title>pinnkit gallery</title><style>{CSS}</style>
 {mathjax_tags(mathjax)}
 </head>
-<body><header><h1>pinnkit gallery</h1><div class="meta">{summary}<br>{stamp_line(stamp or {}, entries)}</div>{warn}</header>
+<body><header><h1>pinnkit gallery</h1><div class="meta">{summary} · <a href="course.html">the course</a><br>{stamp_line(stamp or {}, entries)}</div>{warn}</header>
 <h2>Reproduction scoreboard <span class="meta">({n_claims} claim{'' if n_claims == 1 else 's'})</span></h2>
 {scoreboard(entries)}
 {chr(10).join(sections) if sections else '<p style="padding:0 32px">No notebooks found.</p>'}
@@ -560,6 +577,88 @@ it shows, its claims, and a link to the executed notebook. Rebuild with <code>ma
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, path)  # a reader reloading mid-build never sees half a page
+    write_course(entries, out, mathjax)
+    return path
+
+
+CLASSROOM = """<h2>Running the course offline in a classroom</h2>
+<ol>
+<li>On each machine (or once on a shared server), from a clone of pinnkit: <code>make install</code>
+(it creates <code>.venv</code> from the package registries; after that nothing is downloaded — every
+reference solution is computed by pinnkit itself).</li>
+<li><code>make lab</code> opens JupyterLab on <code>notebooks/</code>; the lessons run their real budgets
+on a laptop CPU (times below are this build's).</li>
+<li><code>make student</code> writes the student version (every cell tagged <code>solution</code> removed)
+into <code>build/student/</code>: hand that folder out and keep <code>notebooks/</code>, where the
+solutions are, for yourself. The exercise checks live in <code>pinnkit.course</code>, so the student
+copies work anywhere pinnkit is installed.</li>
+<li>A student's <code>check_…()</code> call answers with a sentence: right, or what to look at.
+An exercise left at <code>...</code> stops with "no answer yet".</li>
+</ol>"""
+
+
+def lesson_goals(nb) -> list[str]:
+    """The numbered items under a lesson's "Learning goals" (first Markdown cell that has them)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "learning goals" in cell.source.lower():
+            after = cell.source.lower().split("learning goals", 1)[1]
+            text = cell.source[len(cell.source) - len(after):]
+            items = re.finditer(r"^\s*\d+\.\s+(.+?)(?=^\s*\d+\.\s|\n\s*\n|\Z)", text, re.M | re.S)
+            return [_plain(" ".join(m.group(1).split())) for m in items][:4]
+    return []
+
+
+def lesson_needs(source: str) -> str:
+    """What a lesson needs beyond the library: a live kernel for its widgets, the gallery pages it links."""
+    needs = []
+    if "pinnkit_widgets" in source:
+        needs.append("a live kernel for its widget (the executed page shows the final state only)")
+    deeper = sorted(set(re.findall(r"gallery/(\d\d_[A-Za-z0-9_]+)\.ipynb", source)))
+    if deeper:
+        needs.append("deeper: gallery " + ", ".join(deeper))
+    return "; ".join(needs) or "the library only"
+
+
+def write_course(entries: list[Entry], out: Path, mathjax: str | None = None) -> Path | None:
+    """``course.html``: the lesson list of ``notebooks/`` with goals, time in this build, needs, links."""
+    import nbformat
+
+    lessons = {e.stem: e for e in entries if e.folder == "notebooks"}
+    for path in discover():   # a lesson not built yet is listed too, without a time
+        if path.parent.name == "notebooks" and path.stem not in lessons:
+            lessons[path.stem] = Entry(path, "notebooks", path.stem)
+            describe(lessons[path.stem])
+    lessons = [lessons[k] for k in sorted(lessons)]
+    if not lessons:
+        return None
+    rows = []
+    for e in lessons:
+        try:
+            nb = nbformat.read(e.path, as_version=4)
+            goals, needs = lesson_goals(nb), lesson_needs("\n".join(c.source for c in nb.cells))
+            exercises = sum("solution" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+        except (OSError, ValueError):
+            goals, needs, exercises = [], "—", 0
+        title = f'<a href="{esc(e.html)}">{esc(e.title or e.stem)}</a>' if e.html else esc(e.title or e.stem)
+        state = "" if e.ok or e.state != "done" else ' <span class="verdict v-no">failed</span>'
+        goal_list = "".join(f"<li>{esc(g)}</li>" for g in goals)
+        rows.append(f"<tr><td>{title}{state}<ul>{goal_list}</ul></td><td>{exercises}</td>"
+                    f"<td>{duration(e.seconds) if e.state == 'done' else '—'}</td><td>{esc(needs)}</td></tr>")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>pinnkit course</title><style>{CSS}</style>
+{mathjax_tags(mathjax)}</head>
+<body><header><h1>pinnkit course</h1><div class="meta">{len(lessons)} lessons · <a href="index.html">gallery</a></div></header>
+<div class="board"><table id="course"><thead><tr><th>lesson and its goals</th><th>exercises</th>
+<th>time in this build</th><th>needs</th></tr></thead><tbody>
+{chr(10).join(rows)}
+</tbody></table></div>
+<div style="padding:0 32px">{CLASSROOM}</div>
+</body></html>
+"""
+    path = out / "course.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
     return path
 
 
@@ -604,10 +703,15 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds "
                     "(default 600 quick, 3600 full)")
     ap.add_argument("--kernel", default="python3", help="Jupyter kernel name")
+    ap.add_argument("--markdown", action="store_true",
+                    help="print the last build's scoreboard as a Markdown table and exit")
     ap.add_argument("--index-only", action="store_true",
                     help="rewrite index.html from the last build's manifest.json without running anything")
     args = ap.parse_args(argv)
     out = args.out.resolve()
+    if args.markdown:
+        print(scoreboard_markdown(load_entries(json.loads((out / "manifest.json").read_text()))))
+        return 0
     if args.index_only:
         manifest = json.loads((out / "manifest.json").read_text())
         entries = load_entries(manifest)

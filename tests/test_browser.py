@@ -276,7 +276,10 @@ def test_served_explorer_sweeps_three_values_offline(browser, tmp_path):
         assert page.locator("canvas").count() >= 4, "the sweep plot and the thumbnails did not render"
         assert not blocked, f"the page asked for external resources: {blocked[:5]}"
         assert not [e for e in errors if "favicon" not in e], errors
-        assert len(list((tmp_path / "cache" / "explorer").glob("*.npz"))) == 3
+        # the three runs are in the run store, each a complete run folder
+        stored = [f for f in (tmp_path / "cache" / "runs").iterdir() if not f.name.startswith(".")]
+        assert len(stored) == 3, stored
+        assert all((f / "config.json").exists() and (f / "history.json").exists() for f in stored), stored
     finally:
         stop_server(proc)
 

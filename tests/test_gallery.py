@@ -156,6 +156,30 @@ def test_the_build_writes_its_index_and_manifest_from_scratch(tmp_path, monkeypa
     assert (out / "mathjax" / "tex-chtml-full.js").is_file()
 
 
+# --- the course page -----------------------------------------------------------------------
+def test_course_page_lists_every_lesson_with_goals_time_and_needs(tmp_path):
+    out = tmp_path / "g"
+    out.mkdir()
+    lessons = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    built = bg.Entry(lessons[-1], "notebooks", lessons[-1].stem, title="built lesson", state="done", ok=True,
+                     seconds=150.0, html="html/notebooks/x.html")
+    page = bg.write_course([built], out)
+    text = page.read_text()
+    rows = re.findall(r"<tr><td>(.*?)</tr>", re.search(r'<table id="course">.*?</table>', text, re.S).group(0), re.S)
+    assert len(rows) == len(lessons)        # every lesson, built or not
+    assert 'href="html/notebooks/x.html">built lesson</a>' in rows[-1] and "2.5&nbsp;min" in rows[-1]
+    for lesson, row in zip(lessons, rows):
+        nb = nbformat.read(lesson, as_version=4)
+        solutions = sum("solution" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+        assert re.findall(r"<td>(\d+)</td>", row)[0] == str(solutions), lesson.name
+        if solutions:   # a lesson with exercises states its goals
+            assert row.count("<li>") >= 2, lesson.name
+    assert "make student" in text and "make lab" in text and 'href="index.html"' in text
+    goals = bg.lesson_goals(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# L\n\n**Learning goals.** You can\n1. one *thing*;\n2. two,\n   across lines.\n\nMore text.")]))
+    assert goals == ["one thing;", "two, across lines."]
+
+
 @pytest.mark.browser
 def test_formulas_typeset_offline_in_chromium(gallery):
     if not Path(CHROMIUM).exists():
@@ -192,3 +216,13 @@ def test_formulas_typeset_offline_in_chromium(gallery):
                 assert all(not u.startswith(("http:", "https:")) or "mathjax" not in u.lower() for u in blocked), blocked
         finally:
             browser.close()
+
+
+def test_scoreboard_as_markdown_for_the_readme():
+    e = bg.Entry(ROOT / "gallery" / "99_formula.ipynb", "gallery", "99_formula", state="done", ok=True,
+                 numbers={"claims": [CLAIM]})
+    queued = bg.Entry(ROOT / "gallery" / "97_later.ipynb", "gallery", "97_later", numbers={"claims": [CLAIM]})
+    lines = bg.scoreboard_markdown([e, queued]).splitlines()
+    assert len(lines) == 3   # the header, its rule, one claim (a queued notebook has none yet)
+    assert lines[2] == ("| `gallery/99_formula` | MultiAdam's error moves by < 1.5× over s | — | 1.10 [1.00, 1.20] | 3 "
+                        "| 2.1 min | partly |")
