@@ -5,16 +5,28 @@ The options of ``train`` are generated from :class:`pinnkit.recipes.RunConfig`'s
 help of each is the field's), plus one option per parameter of the chosen problem
 (``--nu``, ``--beta``). Options must be spelled out in full: an abbreviation is refused.
 Prints the final metrics as JSON.
+
+Long runs: ``train ... --out runs/b1 --checkpoint-every 500`` writes the run folder and the
+whole training state every 500 steps; after a crash, a kill or Ctrl-C,
+``python -m pinnkit resume runs/b1`` continues from the last checkpoint, bit for bit.
+
+Exit status: 0 finished, 1 diverged, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM); on Ctrl-C or SIGTERM the run stops after the current step and is saved as ``stopped``
+(a second Ctrl-C stops at once).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+from pathlib import Path
 
 from .models.engines import DEFAULT_ENGINE, ENGINES
 from .problems import zoo
-from .recipes import RunConfig, load_run, run
+from .recipes import TRAINING_STATE, RunConfig, load_run, resume_run, run
+from .training import Callback
 
 
 def _json(text: str):
@@ -82,11 +94,20 @@ def _parser(problem: str | None = None) -> argparse.ArgumentParser:
             action.help = "torch CPU threads (default 1: never oversubscribes cores other jobs hold; raise it on an idle machine)"
     t.add_argument("--out", help="folder to save the run (config, history, model, metrics)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                   help="every N steps write the run folder and the whole training state to --out, so that "
+                        "`python -m pinnkit resume OUT` continues the run bit for bit after a crash or a kill")
     if problem is not None:
         for name, par in zoo.get(problem).parameters.items():
             t.add_argument(f"--{name}", type=float, default=None, help=par.doc)
     s = sub.add_parser("show", help="print a saved run's final metrics", allow_abbrev=False)
     s.add_argument("folder")
+    r = sub.add_parser("resume", help="continue a run saved with --checkpoint-every from its last checkpoint",
+                       allow_abbrev=False)
+    r.add_argument("folder")
+    r.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                   help="steps between checkpoints from now on (default: the run's own)")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
     sub.add_parser("problems", help="list the zoo", allow_abbrev=False)
     return p
 
@@ -106,21 +127,69 @@ def main(argv=None) -> int:
             print(f"pinnkit: {e}", file=sys.stderr)
             return 2
         return 0
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        print(f"pinnkit: --checkpoint-every must be an integer >= 1; got {args.checkpoint_every}", file=sys.stderr)
+        return 2
+    if args.command == "resume":
+        return _train(lambda cbs: resume_run(args.folder, callbacks=cbs, progress=not args.no_progress,
+                                             checkpoint_every=args.checkpoint_every), args.folder)
+    if args.checkpoint_every is not None and args.out is None:
+        print("pinnkit: --checkpoint-every needs --out (the folder the checkpoints are written to)", file=sys.stderr)
+        return 2
     params = {k: getattr(args, k) for k in zoo.get(args.problem).parameters if getattr(args, k) is not None}
     cfg = {k: getattr(args, k) for k in RunConfig.fields_help() if hasattr(args, k) and k != "problem"}
     cfg.update(problem=args.problem, parameters=params)
     if cfg.get("threads") is None:
         cfg["threads"] = 1
     try:
-        result = run(RunConfig.from_dict(cfg), out=args.out, progress=not args.no_progress)
+        config = RunConfig.from_dict(cfg)
     except ValueError as e:
         print(f"pinnkit: {e}", file=sys.stderr)
         return 2
+    return _train(lambda cbs: run(config, out=args.out, callbacks=cbs, progress=not args.no_progress,
+                                  checkpoint_every=args.checkpoint_every), args.out)
+
+
+class _StopOnSignal(Callback):
+    """Ends the run after the current step once SIGTERM or Ctrl-C has arrived (the run, and
+    its training state when checkpointing, are then saved at that step)."""
+
+    def __init__(self):
+        self.reason = None
+
+    def handle(self, signum, frame):
+        if signum == signal.SIGINT and self.reason is not None:
+            raise KeyboardInterrupt  # a second Ctrl-C: stop now, inside the step
+        self.reason = "interrupted" if signum == signal.SIGINT else "terminated (SIGTERM)"
+
+    def on_step_end(self, state):
+        if self.reason is not None:
+            state.stop = self.reason
+
+
+def _train(start, out) -> int:
+    """Run ``start(callbacks)`` with SIGTERM and Ctrl-C turned into a clean stop after the
+    current step; print the metrics and return the exit status."""
+    stopper = _StopOnSignal()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, stopper.handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        result = start([stopper])
+    except (ValueError, FileNotFoundError) as e:
+        print(f"pinnkit: {e}", file=sys.stderr)
+        return 2
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     print(json.dumps({"status": result.history.status, **result.metrics}, indent=2))
-    if result.history.message == "interrupted":  # Ctrl-C: the run is saved as stopped; exit as shells expect
-        print(f"pinnkit: interrupted at step {int(result.history.final.get('step', 0))}"
-              + (f"; the run so far is saved in {args.out}" if args.out else ""), file=sys.stderr)
-        return 130
+    message = result.history.message
+    if message in ("interrupted", "terminated (SIGTERM)"):  # saved as stopped; exit as shells expect
+        print(f"pinnkit: {message} at step {int(result.history.final.get('step', 0))}"
+              + (f"; the run so far is saved in {out}" if out else "")
+              + (f"; continue it with: python -m pinnkit resume {out}"
+                 if out and (Path(out) / TRAINING_STATE).exists() else ""), file=sys.stderr)
+        return 130 if message == "interrupted" else 143
     return 0 if result.history.status != "diverged" else 1
 
 

@@ -206,6 +206,18 @@ class LBFGSIterations:
         """The loss changed under the optimizer (new points): the next step evaluates afresh."""
         self._accepted = None
 
+    def state_dict(self) -> dict:
+        """The counters and the cached evaluation (for resuming a phase bit for bit; the
+        torch optimizer's own state is its ``state_dict``)."""
+        a = self._accepted
+        return {"iterations": self.iterations, "counted": self.counted, "evaluations": self.evaluations,
+                "accepted": None if a is None else {"flat": a.flat, "loss": a.loss, "grads": a.grads, "info": a.info}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.iterations, self.counted, self.evaluations = state["iterations"], state["counted"], state["evaluations"]
+        a = state["accepted"]
+        self._accepted = None if a is None else _Evaluation(a["flat"], a["loss"], list(a["grads"]), dict(a["info"]))
+
     def _flat(self) -> torch.Tensor:
         return torch.cat([p.detach().reshape(-1) for p in self.opt._params])
 

@@ -37,10 +37,14 @@ from .optim import OPTIMIZERS, make_plan
 from .problems import zoo
 from .problems.problem import Problem
 from .sampling import SAMPLERS, make_sampler
-from .training import Callback, History, atomic_write_text, load_checkpoint, save_checkpoint, train
+from .training import Callback, Checkpoint, History, atomic_write_text, load_checkpoint, save_checkpoint, train
 from .training.strategies import STRATEGIES, CausalMonitor, Strategy
 
-__all__ = ["RunConfig", "Run", "Recipe", "build", "run", "save_run", "load_run", "COMBINE_CHOICES"]
+__all__ = ["RunConfig", "Run", "Recipe", "build", "run", "resume_run", "save_run", "load_run", "COMBINE_CHOICES",
+           "TRAINING_STATE"]
+
+#: the file of a run folder that ``run(..., checkpoint_every=n)`` keeps the training state in
+TRAINING_STATE = "training_state.pt"
 
 #: ``RunConfig.combine`` values: no combination, or a combiner of :mod:`pinnkit.combining`.
 #: MultiAdam is chosen as ``optimizer="multiadam"`` (it replaces the optimizer's moments).
@@ -252,9 +256,14 @@ class Recipe:
                     resample_conditions=c.resample_conditions, eval_every=c.eval_every, seed=c.seed, dtype=c.dtype,
                     threads=c.threads, engine=c.engine)
 
-    def train(self, callbacks: Sequence[Callback] = (), progress: bool = True) -> History:
+    def train(self, callbacks: Sequence[Callback] = (), progress: bool = True, **train_options) -> History:
+        """``train_options`` go to :func:`pinnkit.train` (``checkpoint``, ``checkpoint_every``,
+        ``resume``: one-stage strategies only)."""
         c = self.config
         outer = list(callbacks)
+        if train_options and self.strategy.stages > 1:
+            raise ValueError(f"checkpoints and resume work for one-stage runs; strategy {c.strategy!r} trains "
+                             f"{self.strategy.stages} stages")
 
         def fit(problem: Problem, model: nn.Module, share: int = 1, callbacks: Sequence[Callback] = ()) -> History:
             """One stage: ``problem`` and ``model`` with every other setting of the run
@@ -265,7 +274,7 @@ class Recipe:
             cbs = [*outer, *callbacks]
             if isinstance(kw["residual_loss"], CausalResidual):  # logs causal/epsilon and causal/min_weight
                 cbs.append(CausalMonitor(kw["residual_loss"]))
-            return train(problem, model, callbacks=cbs, progress=progress, **kw)
+            return train(problem, model, callbacks=cbs, progress=progress, **kw, **train_options)
 
         history = self.strategy.run(self.problem, self.model, fit)
         if self.strategy.stages > 1 and self.problem.reference is not None:
@@ -406,18 +415,74 @@ def build(config: RunConfig | dict) -> Recipe:
 
 
 def run(config: RunConfig | dict, out: str | Path | None = None, callbacks: Sequence[Callback] = (),
-        progress: bool = True) -> Run:
+        progress: bool = True, checkpoint_every: int | None = None) -> Run:
     """Train one configuration; save it to ``out`` if given. ``out`` is checked before any
     training (an existing file, or a folder that cannot be written, is a ``ValueError``), so a
-    long run is never lost to a bad destination at the end."""
+    long run is never lost to a bad destination at the end.
+
+    ``checkpoint_every=n`` (needs ``out``): ``config.json`` is written at once, and every ``n``
+    steps ``model.pt``, ``history.json`` and the whole training state (``training_state.pt``:
+    optimizer moments, L-BFGS memory, points, random generators) are written atomically, so a
+    run killed at any moment continues with :func:`resume_run` from its last checkpoint, bit
+    for bit. The training state is kept while the run is ``stopped`` (resumable) and removed
+    once it has finished."""
     recipe = build(config)
     if out is not None:
         check_destination(out)
-    history = recipe.train(callbacks=callbacks, progress=progress)
+    options = {}
+    if checkpoint_every is not None:
+        if out is None:
+            raise ValueError("checkpoint_every needs a run folder to write the checkpoints to (out=...)")
+        atomic_write_text(Path(out) / "config.json", json.dumps(recipe.config.to_dict(), indent=2))
+        options = _checkpointing(recipe, Path(out), checkpoint_every)
+        callbacks = [*callbacks, Checkpoint(out, checkpoint_every)]
+    history = recipe.train(callbacks=callbacks, progress=progress, **options)
+    return _finish(recipe, history, out)
+
+
+def _checkpointing(recipe: "Recipe", out: Path, every) -> dict:
+    if recipe.strategy.stages > 1:
+        raise ValueError(f"checkpoints work for one-stage runs; strategy {recipe.config.strategy!r} trains "
+                         f"{recipe.strategy.stages} stages")
+    return {"checkpoint": out / TRAINING_STATE, "checkpoint_every": every}
+
+
+def _finish(recipe: "Recipe", history: History, out) -> Run:
     result = Run(recipe.config, recipe.problem, recipe.model, history)
     if out is not None:
         save_run(out, result)
+        state = Path(out) / TRAINING_STATE
+        if history.status != "stopped" and state.exists():
+            state.unlink()
     return result
+
+
+def resume_run(folder: str | Path, callbacks: Sequence[Callback] = (), progress: bool = True,
+               checkpoint_every: int | None = None) -> Run:
+    """Continue a run started with ``run(config, out=folder, checkpoint_every=n)`` from its
+    last checkpoint (``folder/training_state.pt``), bit for bit: the finished run has the loss
+    history and weights of one that was never interrupted. It goes on checkpointing every
+    ``n`` steps (or ``checkpoint_every``) and saves the run folder at the end."""
+    from .training.resume import load_training_state
+
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(f"{folder} is not a pinnkit run folder: config.json is missing")
+    state_file = folder / TRAINING_STATE
+    if not state_file.is_file():
+        raise FileNotFoundError(f"{folder}: no {TRAINING_STATE} to resume from (the run was started without "
+                                f"checkpoint_every / --checkpoint-every, or it had finished)")
+    try:
+        config = RunConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{folder / 'config.json'}: not readable JSON ({e})") from None
+    state = load_training_state(state_file)
+    every = int(state["every"]) if checkpoint_every is None else checkpoint_every
+    recipe = build(config)
+    check_destination(folder)
+    options = {**_checkpointing(recipe, folder, every), "resume": state}
+    history = recipe.train(callbacks=[*callbacks, Checkpoint(folder, every)], progress=progress, **options)
+    return _finish(recipe, history, folder)
 
 
 def check_destination(folder: str | Path) -> Path:

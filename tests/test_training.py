@@ -169,6 +169,38 @@ def test_nan_during_lbfgs_restores_evaluated_parameters(small_oscillator):
     assert torch.equal(flat(model), snap.params)  # the parameters step 3 evaluated (finite loss)
 
 
+def test_a_loss_that_blows_up_without_nan_is_diverged():
+    """SGD at lr 1e3 on Burgers multiplies the loss by ~4e7 per step; it reaches Inf only at
+    step 6, by when the parameters are garbage (rel. L2 ~1e17). Rising to BLOWUP (1e6) times
+    its lowest value is divergence: the run stops at step 2 with the parameters step 1 saw."""
+    from pinnkit.optim import sgd
+    from pinnkit.training.loop import BLOWUP
+
+    burgers = zoo.get("burgers")
+    initial = flat(build_model(burgers, width=16, depth=2, seed=0))
+    with pytest.warns(RuntimeWarning, match="more than 1e[+]06 times its lowest value"):
+        model, h = fit(burgers, optimizer=[(sgd(1e3), 20)])
+    assert BLOWUP == 1e6
+    assert h.status == "diverged" and "loss grew to" in h.message and "at step 2 (sgd)" in h.message
+    assert torch.equal(flat(model), initial)
+    assert h.final["metric/rel_l2"] < 10  # the initial network's error, not the 1e17 NaN-detection kept
+    # a healthy run, loss falling by orders of magnitude, is untouched
+    _, ok = fit(zoo.get("oscillator", d=1.0, w0=4.0), optimizer=[(adam(1e-2), 40)])
+    assert ok.status == "completed"
+
+
+def test_cli_reports_a_blown_up_run_and_exits_nonzero(tmp_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "pinnkit", "train", "burgers", "--optimizer", "sgd", "--lr", "1000",
+                        "--steps", "50", "--width", "8", "--depth", "2", "--num-points", "128", "--no-progress"],
+                       capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)["status"] == "diverged"
+    assert "times its lowest value" in r.stderr
+
+
 # -- history ----------------------------------------------------------------------------------
 def test_history_round_trip(tmp_path, small_oscillator):
     _, h = fit(small_oscillator, steps=12)

@@ -121,6 +121,11 @@ class History:
             raise ValueError(f"{path}: not a readable history (truncated or corrupt JSON: {e})") from None
         if not isinstance(d, dict) or "rows" not in d:
             raise ValueError(f"{path}: not a pinnkit history (expected an object with 'rows')")
+        return cls.from_dict(d)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "History":
+        """The inverse of :meth:`to_dict` (non-finite values restored)."""
         h = cls(d.get("meta"))
         conv = lambda v: float(v) if v in ("inf", "-inf") else (np.nan if v is None else v)  # noqa: E731
         h.rows = [{k: conv(v) for k, v in r.items()} for r in d["rows"]]

@@ -10,7 +10,9 @@ ensembles by ``train_ensemble`` before the loop starts.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -31,12 +33,21 @@ from ..sampling import Sampler, Uniform
 from .callbacks import Callback
 from .evaluate import Evaluator
 from .history import History
+from .resume import attributes, load_training_state, plain, save_training_state, set_attributes, unplain
 
 __all__ = ["train", "TrainState", "Divergence"]
 
 
 class Divergence(RuntimeError):
-    """Raised by ``train(..., on_divergence="raise")`` when the loss becomes NaN or Inf."""
+    """Raised by ``train(..., on_divergence="raise")`` when the loss becomes NaN or Inf, or
+    blows up (:data:`BLOWUP`)."""
+
+
+#: a loss this many times above the lowest loss of the run so far counts as diverged, NaN or
+#: not: a too-large step (``sgd`` with lr 1e3 on Burgers grows the loss 4e7-fold in one step)
+#: reaches Inf only steps later, through parameters that are garbage by then (rel. L2 1e17).
+#: Six orders of magnitude is far above the loss spikes a healthy run recovers from.
+BLOWUP = 1e6
 
 
 @dataclass
@@ -118,6 +129,9 @@ def train(
     progress: bool = True,
     on_divergence: str = "stop",
     engine: str | Engine | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int | None = None,
+    resume: str | os.PathLike | dict | None = None,
 ) -> History:
     """Train ``model`` on ``problem`` and return its :class:`History`.
 
@@ -137,7 +151,9 @@ def train(
       of the gradient of ``Σ w_i L_i``.
     - ``seed``, ``dtype`` (``torch.float32``/``float64`` or ``"float32"``/``"float64"``),
       ``threads`` (``torch.set_num_threads`` for the duration of the run).
-    - ``on_divergence``: ``"stop"`` keeps the last parameters with a finite loss, records
+    - ``on_divergence``: a run diverges when its loss becomes NaN or Inf or rises to
+      :data:`BLOWUP` (1e6) times its lowest value so far. ``"stop"`` keeps the parameters of
+      the last step before that, records
       ``status="diverged"`` and warns; ``"raise"`` does the same then raises
       :class:`Divergence`.
     - ``engine``: how input derivatives are computed (:mod:`pinnkit.models.engines`:
@@ -145,6 +161,14 @@ def train(
       :class:`Engine`); default :data:`~pinnkit.models.engines.DEFAULT_ENGINE`. Engines
       agree to round-off; ``history.meta["engine"]`` says which one ran (and why a Taylor
       engine fell back to reverse mode for a model it cannot run).
+
+    - ``checkpoint``, ``checkpoint_every``: write the whole training state to the file
+      ``checkpoint`` every ``checkpoint_every`` steps, and when a callback stops the run
+      (:mod:`pinnkit.training.resume`: optimizer moments, L-BFGS memory, schedule, balancer,
+      points, random generators, history).
+    - ``resume``: a training-state file (or its loaded dict) written by this same call: the
+      run continues from its step, bit for bit as if it had never stopped (same losses, same
+      parameters; only the ``time`` column differs).
 
     L-BFGS phases (:func:`pinnkit.optim.lbfgs`) step along the gradient of the weighted
     sum: a combiner is not applied there and an adaptive balancer's weights are held at
@@ -166,6 +190,13 @@ def train(
     if combine is not None and not isinstance(combine, Combiner):
         raise ValueError(f"combine must be a pinnkit.combining.Combiner (PCGrad(), ConFIG(), MultiAdam() ...); "
                          f"got {type(combine).__name__}")
+    if (checkpoint is None) != (checkpoint_every is None):
+        raise ValueError("checkpoint (the file) and checkpoint_every (steps between writes) go together; "
+                         f"got checkpoint={checkpoint!r}, checkpoint_every={checkpoint_every!r}")
+    if checkpoint_every is not None:
+        _count("checkpoint_every", checkpoint_every)
+    if resume is not None and not isinstance(resume, dict):
+        resume = load_training_state(resume)
     plan = as_plan(optimizer, steps)
     sampler = sampler or Uniform(2000)
     balancer = balancer or Static({})
@@ -174,7 +205,8 @@ def train(
     with _threads(threads):
         fit = _SingleFit(problem, model, sampler, condition_points, metrics, residual_loss, int(seed), dtype, engine)
         loop = _Loop(fit, plan, balancer, combine, callbacks, eval_every, log_every, progress,
-                     resample_every=sampler.every, resample_conditions=resample_conditions)
+                     resample_every=sampler.every, resample_conditions=resample_conditions,
+                     checkpoint=None if checkpoint is None else (checkpoint, int(checkpoint_every)), resume=resume)
         loop.run()
     history = fit.histories[0]
     if history.status == "diverged" and on_divergence == "raise":
@@ -316,11 +348,12 @@ class _Loop:
     """The steps of one run (single network or batched members)."""
 
     def __init__(self, fit, plan, balancer, combine, callbacks, eval_every, log_every, progress,
-                 resample_every=None, resample_conditions=None):
+                 resample_every=None, resample_conditions=None, checkpoint=None, resume=None):
         self.fit, self.plan, self.balancer, self.combine = fit, plan, balancer, combine
         self.callbacks, self.eval_every, self.log_every, self.progress = list(callbacks), eval_every, log_every, progress
         self.resample_every, self.resample_conditions_every = resample_every, resample_conditions
         self.total = sum(n for _, n in plan)
+        self.checkpoint, self.resume = checkpoint, resume
 
     # -- logging -------------------------------------------------------------------------
     def _row(self, m: int, losses: dict, total: float, extra: dict) -> dict:
@@ -355,16 +388,27 @@ class _Loop:
         good = [p.detach().clone() for p in fit.trainable]
         alive = [True] * M
         last = [{} for _ in range(M)]
+        lowest = [math.inf] * M
+        start_phase, start_done = 0, 0
+        if self.resume is not None:
+            bstate, cstate, good, alive, last, lowest, start_phase, start_done = self._restore(self.resume)
+            histories = fit.histories
+        elif self.checkpoint is not None:  # a state that cannot be written is an error now, not at step n
+            attributes(fit.sampler, "the sampler")
+            attributes(fit.residual_loss, "the residual reduction")
         for cb in self.callbacks:
             cb.on_train_begin(st)
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=self.total, desc=fit.problem_name if M == 1 else f"{fit.problem_name} ×{M}",
+            bar = tqdm(total=self.total, initial=st.step, desc=fit.problem_name if M == 1 else f"{fit.problem_name} ×{M}",
                        leave=False, mininterval=0.5)
         try:
-            for spec, n_steps in self.plan:
+            for index, (spec, n_steps) in enumerate(self.plan):
+                if index < start_phase:
+                    continue
+                done = start_done if index == start_phase else 0
                 if n_steps == 0 or st.stop or not any(alive):
                     continue
                 st.phase = spec.name
@@ -379,11 +423,18 @@ class _Loop:
                                      f"{ {n: round(w, 6) for n, w in st.weights.items()} }")
                     if self.combine is not None:
                         notes.append(f"{type(self.combine).__name__} not applied")
-                    if notes:
+                    if notes and done == 0:
                         self._event(f"{spec.name}: " + "; ".join(notes) + " (L-BFGS steps along the gradient "
                                     "of the weighted sum of the terms)")
-                for _ in range(n_steps):
+                if self.resume is not None and index == start_phase:
+                    opt.load_state_dict(self.resume["optimizer"])
+                    if sched is not None:
+                        sched.load_state_dict(self.resume["scheduler"])
+                    if iterations is not None:
+                        iterations.load_state_dict(self.resume["lbfgs"])
+                for _ in range(n_steps - done):
                     st.step += 1
+                    done += 1
                     resampled = False
                     if self.resample_every and st.step > 1 and (st.step - 1) % self.resample_every == 0:
                         fit.resample(st.step, st.score)
@@ -401,6 +452,10 @@ class _Loop:
                         stop_reason = None
                     finite = [math.isfinite(totals[m]) and all(math.isfinite(v) for v in values[m].values())
                               for m in range(M)]
+                    blown = [finite[m] and 0 < lowest[m] < math.inf and totals[m] > BLOWUP * lowest[m]
+                             for m in range(M)]
+                    finite = [finite[m] and not blown[m] for m in range(M)]
+                    lowest = [min(lowest[m], totals[m]) if finite[m] else lowest[m] for m in range(M)]
                     newly_dead = [alive[m] and not finite[m] for m in range(M)]
                     if any(newly_dead) or not all(alive):
                         fit.restore(good, [not (alive[m] and finite[m]) for m in range(M)])
@@ -408,8 +463,10 @@ class _Loop:
                         if newly_dead[m]:
                             h = histories[m]
                             h.status = "diverged"
-                            h.message = (f"loss became {totals[m]} at step {st.step} ({spec.name}); "
-                                         f"parameters restored to the last step with a finite loss")
+                            what = (f"loss grew to {totals[m]:.3g} at step {st.step} ({spec.name}), more than "
+                                    f"{BLOWUP:.0e} times its lowest value {lowest[m]:.3g}" if blown[m] else
+                                    f"loss became {totals[m]} at step {st.step} ({spec.name})")
+                            h.message = f"{what}; parameters restored to the last step before that"
                             who = "" if M == 1 else f"ensemble member {m}: "
                             warnings.warn(f"pinnkit: {who}{h.message}", RuntimeWarning, stacklevel=4)
                             alive[m] = False
@@ -443,6 +500,9 @@ class _Loop:
                             bar.set_postfix(loss=f"{totals[0]:.3e}")
                     for cb in self.callbacks:
                         cb.on_step_end(st)
+                    if (self.checkpoint is not None and stop_reason is None
+                            and (st.step % self.checkpoint[1] == 0 or st.stop)):
+                        self._save(index, done, opt, sched, iterations, bstate, cstate, good, alive, last, lowest)
                     if st.stop:
                         break
                     if stop_reason is not None:
@@ -474,6 +534,51 @@ class _Loop:
                        **(fit.unknown_values() if m == 0 else {}), **final_metrics[m]}
         for cb in self.callbacks:
             cb.on_train_end(st)
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def _save(self, index, done, opt, sched, iterations, bstate, cstate, good, alive, last, lowest) -> None:
+        fit, st = self.fit, self.state
+        save_training_state(self.checkpoint[0], {
+            "step": st.step, "phase": index, "phase_step": done, "elapsed": st.elapsed, "every": self.checkpoint[1],
+            "run": self._identity(),
+            "model": fit.model.state_dict(), "unknowns": fit.unknowns.state_dict(),
+            "optimizer": opt.state_dict(), "scheduler": None if sched is None else sched.state_dict(),
+            "lbfgs": None if iterations is None else iterations.state_dict(),
+            "balancer": plain(bstate, "the balancer"), "combiner": plain(cstate, "the combiner"),
+            "weights": dict(st.weights), "good": [g.detach().clone() for g in good], "alive": list(alive),
+            "last": plain(last, "the losses"), "lowest": list(lowest),
+            "points": {k: v.detach().clone() for k, v in fit.points.items()},
+            "rng": plain(fit.rng.bit_generator.state, "the point generator"), "torch_rng": torch.get_rng_state(),
+            "sampler": attributes(fit.sampler, "the sampler"),
+            "residual_loss": attributes(fit.residual_loss, "the residual reduction"),
+            "histories": [json.dumps(h.to_dict()) for h in fit.histories],
+        })
+
+    def _identity(self) -> dict:
+        """What a training state must match to be resumed by this loop."""
+        fit = self.fit
+        return {"problem": fit.problem_name, "members": fit.members, "terms": list(fit.names),
+                "plan": [[s.name, n] for s, n in self.plan], "seed": getattr(fit, "seed", None)}
+
+    def _restore(self, r: dict):
+        fit, st = self.fit, self.state
+        ours = json.loads(json.dumps(self._identity()))
+        if r.get("run") != ours:
+            raise ValueError(f"this training state was written by another run ({r.get('run')}); this run is {ours}")
+        fit.model.load_state_dict(r["model"])
+        fit.unknowns.load_state_dict(r["unknowns"])
+        for k, v in r["points"].items():
+            fit.points[k] = v
+        fit.rng.bit_generator.state = unplain(r["rng"])
+        torch.set_rng_state(r["torch_rng"])
+        set_attributes(fit.sampler, r["sampler"])
+        set_attributes(fit.residual_loss, r["residual_loss"])
+        fit.histories[:] = [History.from_dict(json.loads(t)) for t in r["histories"]]
+        st.history = fit.histories[0]
+        st.step, st.weights = int(r["step"]), dict(r["weights"])
+        st.started = time.perf_counter() - float(r["elapsed"])
+        return (unplain(r["balancer"]), unplain(r["combiner"]), [g.clone() for g in r["good"]], list(r["alive"]),
+                unplain(r["last"]), list(r["lowest"]), int(r["phase"]), int(r["phase_step"]))
 
     # -- one step ------------------------------------------------------------------------
     def _first_order_step(self, opt, names, bstate, cstate, alive):
