@@ -189,6 +189,24 @@ def test_a_loss_that_blows_up_without_nan_is_diverged():
     assert ok.status == "completed"
 
 
+def test_growing_adaptive_weights_are_not_a_blow_up():
+    """The blow-up test reads the unweighted terms: a balancer whose weights grow 10× a step
+    (as the authors' LRA rule grows them to ~1e8) makes the weighted total rise ~1e10-fold in
+    ten steps, yet the run is healthy and completes."""
+    class Growing:
+        def init(self, names):
+            return 0
+
+        def update(self, weights, state, ctx):
+            return {k: 10.0 ** (state + 1) for k in weights}, state + 1
+
+    model, h = fit(zoo.get("oscillator", d=1.0, w0=4.0), optimizer=[(adam(1e-12), 12)], balancer=Growing(),
+                   eval_every=1)
+    assert h.status == "completed", h.message
+    totals = h.where("loss")[1]
+    assert max(totals) > 1e6 * min(totals)   # the weighted total did rise past BLOWUP
+
+
 def test_cli_reports_a_blown_up_run_and_exits_nonzero(tmp_path):
     import subprocess
     import sys

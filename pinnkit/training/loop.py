@@ -43,7 +43,8 @@ class Divergence(RuntimeError):
     blows up (:data:`BLOWUP`)."""
 
 
-#: a loss this many times above the lowest loss of the run so far counts as diverged, NaN or
+#: a loss (the unweighted sum of the terms) this many times above the lowest loss of the run so
+#: far counts as diverged, NaN or
 #: not: a too-large step (``sgd`` with lr 1e3 on Burgers grows the loss 4e7-fold in one step)
 #: reaches Inf only steps later, through parameters that are garbage by then (rel. L2 1e17).
 #: Six orders of magnitude is far above the loss spikes a healthy run recovers from.
@@ -452,10 +453,13 @@ class _Loop:
                         stop_reason = None
                     finite = [math.isfinite(totals[m]) and all(math.isfinite(v) for v in values[m].values())
                               for m in range(M)]
-                    blown = [finite[m] and 0 < lowest[m] < math.inf and totals[m] > BLOWUP * lowest[m]
+                    # the unweighted sum of the terms: an adaptive balancer's growing weights are
+                    # not a blow-up of the solution (the authors' LRA rule grows them to ~1e8)
+                    raw = [math.fsum(values[m].values()) if finite[m] else math.nan for m in range(M)]
+                    blown = [finite[m] and 0 < lowest[m] < math.inf and raw[m] > BLOWUP * lowest[m]
                              for m in range(M)]
                     finite = [finite[m] and not blown[m] for m in range(M)]
-                    lowest = [min(lowest[m], totals[m]) if finite[m] else lowest[m] for m in range(M)]
+                    lowest = [min(lowest[m], raw[m]) if finite[m] else lowest[m] for m in range(M)]
                     newly_dead = [alive[m] and not finite[m] for m in range(M)]
                     if any(newly_dead) or not all(alive):
                         fit.restore(good, [not (alive[m] and finite[m]) for m in range(M)])
@@ -463,7 +467,7 @@ class _Loop:
                         if newly_dead[m]:
                             h = histories[m]
                             h.status = "diverged"
-                            what = (f"loss grew to {totals[m]:.3g} at step {st.step} ({spec.name}), more than "
+                            what = (f"loss grew to {raw[m]:.3g} at step {st.step} ({spec.name}), more than "
                                     f"{BLOWUP:.0e} times its lowest value {lowest[m]:.3g}" if blown[m] else
                                     f"loss became {totals[m]} at step {st.step} ({spec.name})")
                             h.message = f"{what}; parameters restored to the last step before that"
