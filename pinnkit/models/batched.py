@@ -40,6 +40,9 @@ class BatchedMLP(nn.Module):
             if not isinstance(m, MLP):
                 raise ValueError(f"ensemble members must be pinnkit MLPs; got {type(m).__name__}")
         first = members[0]
+        if any(True for layer in first.net if not isinstance(layer, nn.Linear) for _ in layer.parameters()):
+            raise ValueError(f"ensembles cannot batch an activation with trainable parameters "
+                             f"({first.activation!r}); train the members one by one")
         sig = self._signature(first)
         for m in members[1:]:
             if self._signature(m) != sig:

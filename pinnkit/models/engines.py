@@ -29,6 +29,11 @@ inputs, and then the gradient of a loss built from them with respect to the weig
   it takes over from the second call on, once the pairs are known; reverse mode on top of
   its jets stays correct (a recorded slow path).
 
+A model with trainable activations (:class:`~pinnkit.models.activations.Wavelet`,
+:class:`~pinnkit.models.activations.Cauchy`) runs the eager ``"taylor"`` propagation under
+``"taylor-fused"`` (whose hand-written reverse pass has no rule for their parameters);
+:meth:`Engine.describe` says so.
+
 A model that describes no stages (``taylor_stages()`` missing or returning ``None``, e.g. a
 :class:`~pinnkit.models.HardConstraint` transform or :class:`~pinnkit.models.ModifiedMLP`)
 or has several outputs is run unchanged by the Taylor engines, i.e. with reverse mode;
@@ -47,7 +52,7 @@ import torch
 from torch import nn
 
 from ..problems.jets import Jet, attach_jet
-from .jet_rules import propagate_jet, sequential_stages
+from .jet_rules import has_parametric_activation, propagate_jet, sequential_stages
 
 __all__ = ["Engine", "Autograd", "Taylor", "TaylorModel", "ENGINES", "DEFAULT_ENGINE", "get_engine",
            "taylor_stages"]
@@ -177,13 +182,22 @@ class Taylor(Engine):
     def supports(self, model) -> bool:
         return taylor_stages(model) is not None and getattr(model, "out_dim", 1) == 1
 
+    def _fused_fallback(self, model) -> bool:
+        """The fused reverse pass is written for parameter-free activations only: a model
+        with trainable ones (:mod:`.activations`) runs the eager Taylor propagation."""
+        return self.fused and has_parametric_activation(taylor_stages(model))
+
     def wrap(self, model):
         if not isinstance(model, nn.Module) or not self.supports(model):
             return model
-        return TaylorModel(model, self.compiled, self.pairs, self.fused)
+        fused = self.fused and not self._fused_fallback(model)
+        return TaylorModel(model, self.compiled, self.pairs, fused)
 
     def describe(self, model) -> str:
         if isinstance(model, nn.Module) and self.supports(model):
+            if self._fused_fallback(model):
+                return (f"taylor ({self.name} has no hand-written reverse pass for trainable activations; "
+                        f"eager Taylor propagation)")
             return self.name
         why = ("it has several outputs" if taylor_stages(model) is not None
                else "it describes no Taylor stages")

@@ -278,6 +278,9 @@ def fused_propagate_jet(stages: list, x: torch.Tensor, pairs: Sequence[tuple[int
             plan.append(("linear", stage[2] is not None))
             tensors += [stage[1]] + ([stage[2]] if stage[2] is not None else [])
         elif stage[0] == "act":
+            if len(stage) > 2:
+                raise ValueError(f"the fused engine cannot differentiate the trainable parameters of the "
+                                 f"{stage[1]!r} activation; use the eager Taylor propagation")
             plan.append(("act", stage[1]))
         else:
             raise ValueError(f"unknown stage {stage[0]!r}")

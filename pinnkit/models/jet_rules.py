@@ -6,7 +6,9 @@ a list of *stages* (``model.taylor_stages()``):
 - ``("affine", shift, scale)`` — ``(x − shift) · scale`` (input scaling);
 - ``("linear", W, b)`` — ``x Wᵀ + b`` (``b`` may be ``None``);
 - ``("act", kind)`` — an elementwise activation with a rule here (``tanh``, ``sin``,
-  ``gelu``).
+  ``gelu``);
+- ``("act", kind, params)`` — an activation with trainable parameters (``wavelet``,
+  ``cauchy``: :mod:`.activations`), ``params`` its current tensors, so gradients reach them.
 
 With ``a`` a layer input, ``a_i = ∂a/∂x_i`` and ``a_ij = ∂²a/∂x_i∂x_j``:
 
@@ -25,14 +27,39 @@ from typing import Sequence
 import torch
 from torch import nn
 
-__all__ = ["activation_derivatives", "activation_kind", "sequential_stages", "propagate_jet", "JET_ACTIVATIONS"]
+__all__ = ["activation_derivatives", "activation_kind", "sequential_stages", "propagate_jet", "JET_ACTIVATIONS",
+           "PARAMETRIC_ACTIVATIONS", "has_parametric_activation"]
 
 #: activations with a Taylor rule
-JET_ACTIVATIONS = ("tanh", "sin", "gelu")
+JET_ACTIVATIONS = ("tanh", "sin", "gelu", "wavelet", "cauchy")
+
+#: those with trainable parameters (their stage carries them: ``("act", kind, params)``)
+PARAMETRIC_ACTIVATIONS = ("wavelet", "cauchy")
 
 
-def activation_derivatives(kind: str, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(σ(z), σ'(z), σ''(z))`` for ``kind`` in ``tanh``, ``sin``, ``gelu`` (exact, erf)."""
+def activation_derivatives(kind: str, z: torch.Tensor, params: Sequence[torch.Tensor] = ()
+                           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(σ(z), σ'(z), σ''(z))`` for ``kind`` in ``tanh``, ``sin``, ``gelu`` (exact, erf),
+    and, with their ``params``, ``wavelet`` (``w1, w2``) and ``cauchy`` (``λ1, λ2, d``):
+
+        wavelet  σ = w1 sin z + w2 cos z,  σ' = w1 cos z − w2 sin z,  σ'' = −σ
+        cauchy   σ = (λ1 z + λ2) r,  r = 1/(z² + d²),  σ' = r (λ1 − 2zσ),  σ'' = −r (2σ + 4zσ')
+
+    (the Cauchy rules follow from differentiating ``σ (z² + d²) = λ1 z + λ2`` twice)."""
+    if kind in PARAMETRIC_ACTIVATIONS:
+        want = 2 if kind == "wavelet" else 3
+        if len(params) != want:
+            raise ValueError(f"the {kind} rule needs {want} parameters; got {len(params)}")
+        if kind == "wavelet":
+            w1, w2 = params
+            s, c = torch.sin(z), torch.cos(z)
+            y = w1 * s + w2 * c
+            return y, w1 * c - w2 * s, -y
+        l1, l2, d = params
+        r = 1 / (z * z + d * d)
+        y = (l1 * z + l2) * r
+        s1 = r * (l1 - 2 * z * y)
+        return y, s1, -r * (2 * y + 4 * z * s1)
     if kind == "tanh":
         y = torch.tanh(z)
         s1 = 1 - y * y
@@ -72,8 +99,14 @@ def sequential_stages(seq: nn.Sequential) -> list | None:
             kind = activation_kind(m)
             if kind is None:
                 return None
-            stages.append(("act", kind))
+            stages.append(("act", kind, tuple(m.jet_params())) if kind in PARAMETRIC_ACTIVATIONS else ("act", kind))
     return stages
+
+
+def has_parametric_activation(stages: list) -> bool:
+    """Whether ``stages`` hold an activation with trainable parameters (which the fused
+    engine's hand-written reverse pass does not differentiate)."""
+    return any(st[0] == "act" and len(st) > 2 for st in stages)
 
 
 def _linear(v, W, b):
@@ -108,7 +141,7 @@ def propagate_jet(stages: list, x: torch.Tensor, pairs: Sequence[tuple[int, int]
             if second is not None:
                 second = second @ W.T
         elif kind == "act":
-            v, s1, s2 = activation_derivatives(stage[1], v)
+            v, s1, s2 = activation_derivatives(stage[1], v, stage[2] if len(stage) > 2 else ())
             curv = s2 * (first[I] * first[J]) if pairs else None
             if second is not None and pairs:
                 curv = torch.addcmul(curv, s1, second)

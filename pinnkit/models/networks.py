@@ -1,6 +1,6 @@
 """Networks. Every model maps ``x: (N, d_in)`` to ``(N, d_out)``.
 
-- :class:`MLP` — fully connected, tanh / sin / GELU, Xavier (Glorot) initialisation,
+- :class:`MLP` — fully connected, tanh / sin / GELU / Wavelet / Cauchy, Xavier (Glorot) initialisation,
   optional input scaling of a domain box to [-1, 1].
 - :class:`FourierFeatures` — random Fourier embedding γ(x) = [cos 2πBx, sin 2πBx],
   B ~ N(0, σ²) (Tancik et al., NeurIPS 2020; Wang, Wang & Perdikaris, CMAME 384, 2021).
@@ -17,6 +17,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from .activations import Cauchy, Wavelet
 from .jet_rules import sequential_stages
 
 from ..problems.problem import Problem
@@ -34,7 +35,9 @@ class Sine(nn.Module):
         return torch.sin(x)
 
 
-ACTIVATIONS = {"tanh": nn.Tanh, "sin": Sine, "gelu": nn.GELU}
+#: activation name -> module class (``MLP(activation=...)``, ``RunConfig.activation``);
+#: ``wavelet`` and ``cauchy`` have trainable parameters (:mod:`.activations`), one set per layer
+ACTIVATIONS = {"tanh": nn.Tanh, "sin": Sine, "gelu": nn.GELU, "wavelet": Wavelet, "cauchy": Cauchy}
 
 
 def _check_input(x: torch.Tensor, d: int, who: str) -> None:
