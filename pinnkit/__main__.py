@@ -13,6 +13,11 @@ whole training state every 500 steps; after a crash, a kill or Ctrl-C,
 Exit status: 0 finished, 1 diverged, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated
 (SIGTERM); on Ctrl-C or SIGTERM the run stops after the current step and is saved as ``stopped``
 (a second Ctrl-C stops at once).
+
+Inverse problems: ``--data obs.csv`` (columns named like the problem's coordinates and
+field, e.g. ``x,t,u``; or ``.npz``) with ``--unknowns nu`` trains ν as well, starting from
+``--nu`` (or the problem's default); the identified value is the ``unknown/nu`` entry (and a
+line on stderr).
 """
 from __future__ import annotations
 
@@ -50,6 +55,21 @@ def _int_or_dict(text: str):
         return _json_dict(text)
 
 
+def _data_arg(text: str):
+    """``--data obs.csv`` (a file) or ``--data '{"points": 2000, "noise": 0.01}'``."""
+    return _json_dict(text) if text.lstrip().startswith("{") else text
+
+
+def _unknowns_arg(text: str):
+    """``--unknowns nu`` / ``nu,rho`` (names) or ``--unknowns '{"nu": 0.05}'``."""
+    if text.lstrip().startswith("{"):
+        return _json_dict(text)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"give parameter names such as 'nu' or 'nu,rho'; got {text!r}")
+    return names
+
+
 def _optional(kind):
     def parse(text: str):
         return None if text.lower() == "none" else kind(text)
@@ -67,7 +87,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         typ, default, helptext = str(info["type"]), info["default"], info["help"]
         if info["choices"] and name != "engine":
             helptext += f" ({', '.join(map(str, info['choices']))})"
-        if name == "engine":
+        if name == "data":
+            parser.add_argument(flag, type=_data_arg, default=default, metavar="FILE|JSON", help=helptext)
+        elif name == "unknowns":
+            parser.add_argument(flag, "--unknown", type=_unknowns_arg, default=default, metavar="NAMES|JSON",
+                                help=helptext + "; with --<parameter> v the unknown starts from v")
+        elif name == "engine":
             parser.add_argument(flag, choices=sorted(ENGINES), default=None,
                                 help=f"{helptext}; default {DEFAULT_ENGINE}")
         elif typ == "bool":
@@ -183,6 +208,12 @@ def _train(start, out) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print(json.dumps({"status": result.history.status, **result.metrics}, indent=2))
+    for k, v in result.problem.unknowns.items():  # what was identified, said in words (stdout stays JSON)
+        found = result.metrics.get(f"unknown/{k}")
+        truth = result.problem.truth.get(k)
+        print(f"pinnkit: {k} = {found:.6g} (started from {v:.6g}" +
+              (f"; true value {truth:.6g}, error {abs(found - truth) / abs(truth):.2%})" if truth else ")"),
+              file=sys.stderr)
     message = result.history.message
     if message in ("interrupted", "terminated (SIGTERM)"):  # saved as stopped; exit as shells expect
         print(f"pinnkit: {message} at step {int(result.history.final.get('step', 0))}"

@@ -126,10 +126,14 @@ class RunConfig:
     strategy: str = _setting("none", "training strategy", choices=lambda: list(STRATEGIES))
     strategy_options: dict = _setting({}, "strategy options: curriculum {\"parameter\", \"values\"}, ramp "
                                           "{\"parameter\", \"start\", \"ramp_steps\"}, seq2seq {\"windows\"}")
-    unknowns: dict = _setting({}, "parameters to identify from data: {name: initial value} or "
-                                  "{name: {\"init\": v, \"log\": true}}", cli=False)
-    data: dict = _setting({}, "observations from the reference: {\"points\": n, \"noise\": σ (fraction of std u)}",
-                          cli=False)
+    unknowns: dict | list = _setting({}, "parameters to identify from data: names (each starts from the "
+                                         "problem's value, trained as exp(s) when the parameter is positive), "
+                                         "{name: initial value} or {name: {\"init\": v, \"log\": true}}",
+                                     group="problem", widget=("text", "unknowns", "e.g. nu (names, or JSON)"))
+    data: dict | str = _setting({}, "observations: a .csv/.npz file with the coordinate and field columns, or "
+                                    "{\"points\": n, \"noise\": σ} drawn from the reference (σ: fraction of "
+                                    "std u)", group="problem",
+                                widget=("text", "observations file", "obs.csv / obs.npz, or {\"points\": n}"))
     seed: int = _setting(0, "seed of the initialisation and of every random draw", widget=("intinput", 0, 2**31 - 1, 1))
     dtype: str = _setting("float32", "floating-point precision", choices=lambda: ["float32", "float64"],
                           group="model", widget=("radio",))
@@ -152,8 +156,17 @@ class RunConfig:
         if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
                                          or self.threads < 1):
             raise ValueError(f"threads must be an integer >= 1; got {self.threads!r}")
+        if isinstance(self.unknowns, tuple):
+            self.unknowns = list(self.unknowns)
+        if isinstance(self.unknowns, list) and not all(isinstance(n, str) for n in self.unknowns):
+            raise ValueError(f"unknowns must be parameter names, {{name: initial value}} or "
+                             f"{{name: {{\"init\": v, \"log\": true}}}}; got {self.unknowns!r}")
+        if isinstance(self.data, str) and not self.data.strip():
+            raise ValueError("data must name an observation file (.csv or .npz) or be {\"points\": n, ...}; got ''")
         for f in fields(self):
             v = getattr(self, f.name)
+            if f.name == "data" and isinstance(v, str) or f.name == "unknowns" and isinstance(v, (list, tuple)):
+                continue
             if f.default is MISSING and isinstance(f.default_factory(), dict) and not isinstance(v, dict):
                 what = "CausalResidual options" if f.name == "causal_options" else "settings"
                 raise ValueError(f"{f.name} must be a dict of {what}; got {v!r}")
@@ -203,6 +216,10 @@ class RunConfig:
         for k, v in _LATER_DEFAULTS.items():
             if k in d and d[k] == v:
                 d.pop(k)
+        if isinstance(self.data, str) and Path(self.data).is_file():  # the key follows the file's content
+            from .problems.observations import file_digest
+
+            d["data_digest"] = file_digest(self.data)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -295,18 +312,32 @@ def _sampler(config: RunConfig, num_points: int):
     return make_sampler(config.sampler, num_points, **options)
 
 
-def _unknowns(config: RunConfig) -> tuple[dict, list]:
+def _unknowns(config: RunConfig, problem: Problem) -> tuple[dict, list]:
+    """Initial values and the log-trained names of ``config.unknowns`` for ``problem``. A
+    name without a value starts from the problem's value; one without an explicit ``log``
+    is trained as ``exp(s)`` when its parameter is declared positive (a log slider or a
+    range above 0) and its initial value is positive."""
+    spec = config.unknowns
+    items = {n: None for n in spec} if isinstance(spec, list) else dict(spec)
+    bad = set(items) - set(problem.parameters)
+    if bad:
+        raise ValueError(f"{problem.name} has no parameter(s) {sorted(bad)} to make unknown; "
+                         f"its parameters are {sorted(problem.parameters)}")
     initial, log = {}, []
-    for name, spec in config.unknowns.items():
-        if isinstance(spec, dict):
-            bad = set(spec) - {"init", "log"}
-            if bad or "init" not in spec:
-                raise ValueError(f"unknown {name!r}: give {{\"init\": value, \"log\": true/false}}; got {spec!r}")
-            initial[name] = spec["init"]
-            if spec.get("log"):
-                log.append(name)
-        else:
-            initial[name] = spec
+    for name, s in items.items():
+        explicit = None
+        if isinstance(s, dict):
+            extra = set(s) - {"init", "log"}
+            if extra:
+                raise ValueError(f"unknown {name!r}: give {{\"init\": value, \"log\": true/false}}; got {s!r}")
+            explicit = s.get("log")
+            s = s.get("init")
+        initial[name] = problem.values[name] if s is None else s
+        par = problem.parameters[name]
+        positive = par.log or par.low > 0
+        if explicit or (explicit is None and positive and isinstance(initial[name], (int, float))
+                        and initial[name] > 0):
+            log.append(name)
     return initial, log
 
 
@@ -333,7 +364,11 @@ def observations(problem: Problem, points: int, noise: float = 0.0, seed: int = 
 
 def _problem(config: RunConfig) -> Problem:
     problem = zoo.get(config.problem, **config.parameters)
-    if config.data:
+    if isinstance(config.data, str):
+        from .problems.observations import with_observations
+
+        problem = with_observations(problem, config.data)
+    elif config.data:
         bad = set(config.data) - {"points", "noise"}
         if bad:
             raise ValueError(f"data options are points and noise; got {sorted(bad)}")
@@ -342,8 +377,13 @@ def _problem(config: RunConfig) -> Problem:
         x, y = observations(problem, config.data["points"], config.data.get("noise", 0.0), config.seed)
         problem = problem.with_data(x, y)
     if config.unknowns:
-        initial, log = _unknowns(config)
+        if not config.data:
+            raise ValueError(f"unknowns {list(config.unknowns)} need observations to be identified from: "
+                             f"give data (a .csv/.npz file, or {{\"points\": n}} drawn from the reference)")
+        initial, log = _unknowns(config, problem)
         problem = problem.with_unknowns(initial, log)
+        if isinstance(config.data, str):  # a user's measurements: the true values are not known
+            problem = problem.replace(truth={})
     return problem
 
 

@@ -11,6 +11,7 @@ itself. Nothing typed by a user is evaluated: widgets hold numbers and registry 
 """
 from __future__ import annotations
 
+import json
 import math
 
 import panel as pn
@@ -98,6 +99,8 @@ def _widget(name: str, info: dict, value):
         start, end, step = hint[1:4]
         text = f"{label} ({hint[4]})" if len(hint) > 4 else label
         return pn.widgets.IntSlider(label=text, start=start, end=end, step=step, value=int(value or 0))
+    if kind == "text":
+        return pn.widgets.TextInput(label=hint[1], placeholder=hint[2], value=_as_text(value))
     if kind == "intinput":
         start, end, step = hint[1:4]
         return pn.widgets.IntInput(label=name, start=start, end=end, step=step, value=int(value))
@@ -106,6 +109,29 @@ def _widget(name: str, info: dict, value):
                                       start=hint[1], end=hint[2], step=0.05, value=math.log10(value),
                                       format=_pow10())
     raise ValueError(f"unknown widget kind {kind!r} for {name}")
+
+
+def _as_text(value) -> str:
+    """A data/unknowns setting as the text a user would type: a path, names, or JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value)
+    return json.dumps(value) if value else ""
+
+
+def _from_text(name: str, text: str):
+    """The inverse of :func:`_as_text` (JSON for a leading '{'; names split at commas for
+    unknowns; a file path for data). Nothing typed is evaluated."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{name}: not JSON ({e.msg}): {text!r}") from None
+    return [n.strip() for n in text.split(",") if n.strip()] if name == "unknowns" else text
 
 
 #: the RunConfig fields shown, in two groups (model, fit), from their ``widget`` hints
@@ -157,8 +183,9 @@ class Controls:
         for w in self.widgets.values():
             w.param.watch(lambda e: self._notify("setting"), "value")
         model = [w for n, w in self.widgets.items() if self.fields[n]["group"] == "model"]
-        fit = [w for n, w in self.widgets.items() if self.fields[n]["group"] != "model"]
-        head = [self.problem, self.parameter_box] if problem_widgets else []
+        fit = [w for n, w in self.widgets.items() if self.fields[n]["group"] == "fit"]
+        inverse = [w for n, w in self.widgets.items() if self.fields[n]["group"] == "problem"]
+        head = [self.problem, self.parameter_box, *inverse] if problem_widgets else []
         self.panel = pn.Column(f"### {title}", *head, pn.layout.Divider(), *model, pn.layout.Divider(), *fit,
                                width=300)
 
@@ -202,6 +229,8 @@ class Controls:
             return int(w.value)
         if hint[0] == "check":
             return bool(w.value)
+        if hint[0] == "text":
+            return _from_text(name, w.value)
         return w.value
 
     def config(self) -> RunConfig:

@@ -8,7 +8,9 @@
 Views (HoloViews, fed by ``Pipe`` streams): prediction, reference, |error| and |residual|
 with the collocation points on top (curves for 1D problems), per-term losses (log),
 loss weights per term, per-term gradient norms, step / steps/s / ETA, and a replay
-slider over the snapshots. A **Diagnostics** tab shows, from the same snapshots: the
+slider over the snapshots, and — for an inverse problem (observations and unknowns in
+the settings: a .csv/.npz file, parameter names) — the identified parameters over training
+beside their true values when known. A **Diagnostics** tab shows, from the same snapshots: the
 temporal residual profile L_r(t) over training (time-dependent problems) and the causal
 weights w_i over training (when "causal residual" is ticked), the cosine between every
 pair of per-term gradients over training, per-term gradient histograms, the error
@@ -110,6 +112,8 @@ class Dashboard:
                 snap, run = self._shown()
                 if which == "losses":
                     return curves_view(run.curves("loss/"), "loss per term", ylabel="loss", names=run.terms)
+                if which == "unknowns":
+                    return self._unknowns_view(run)
                 if which == "weights":
                     return curves_view(run.curves("weight/"), "loss weight per term", ylabel="weight",
                                        names=run.terms, logy=None)
@@ -122,7 +126,7 @@ class Dashboard:
         self.field_panes = {k: pn.pane.HoloViews(self._field_map(k), linked_axes=False)
                             for k in ("prediction", "reference", "|error|", "|residual|")}
         self.curve_panes = {k: pn.pane.HoloViews(cview(k), linked_axes=False)
-                            for k in ("losses", "weights", "gradients")}
+                            for k in ("losses", "weights", "gradients", "unknowns")}
         self.diagnostic_panes = {k: pn.pane.HoloViews(self._diagnostic_map(k), linked_axes=False)
                                  for k in ("temporal", "causal", "spectrum", "nwidth", "cosines", "histograms", "ntk")}
         d = self.diagnostic_panes
@@ -144,6 +148,18 @@ class Dashboard:
             sizing_mode="stretch_width",
         )
         self._refresh_view()
+
+    @staticmethod
+    def _unknowns_view(run):
+        """The identified parameters over training (``unknown/<name>`` of the history), with
+        the true value dashed where it is known (observations drawn from the reference)."""
+        names = list(run.problem.unknowns)
+        if not names:
+            return note_view("unknowns", "none: give observations (data) and unknowns to identify parameters")
+        el = curves_view(run.curves("unknown/"), "identified parameters", ylabel="value", logy=None, names=names)
+        for name, v in run.problem.truth.items():
+            el = el * hv.HLine(v).opts(line_dash="dashed", color="black", line_width=1)
+        return el
 
     def _tab_opened(self, event) -> None:
         """A tab just opened shows the current snapshot, not the one drawn when it closed."""

@@ -294,7 +294,7 @@ def linearised_operator(problem: Problem, model: nn.Module, points: Mapping[str,
 
 
 def _term_residuals(problem, model, points, params, dtype, jacobian: bool):
-    params = problem.values if params is None else params
+    params = problem.initial_values if params is None else params
     model = copy.deepcopy(model).to(dtype)
     theta = [p for p in model.parameters() if p.requires_grad]
     if jacobian and not theta:

@@ -35,7 +35,7 @@ def residual_field(problem: Problem, model, x: np.ndarray, params: Mapping | Non
                    batch: int = 16384) -> np.ndarray:
     """|PDE residual| (summed over components) at numpy points ``x: (N, d)`` -> ``(N,)``."""
     p = next(iter(model.parameters()))
-    params = problem.values if params is None else params
+    params = problem.initial_values if params is None else params
     out = []
     for i in range(0, len(x), batch):
         xt = torch.as_tensor(x[i : i + batch], dtype=p.dtype).requires_grad_(True)

@@ -193,7 +193,7 @@ class Recorder(Callback):
             self.grid = Grid.of(problem, self.grid_points, self.grid_shape)
         g = self.grid
         pred = predict(model, g.x)[:, 0]
-        res = residual_field(problem, model, g.x, params if params is not None else problem.values)
+        res = residual_field(problem, model, g.x, params if params is not None else problem.initial_values)
         err = np.abs(pred - g.ref) if g.ref is not None else None
         pts = None
         if self.show_points != 0 and points is not None:

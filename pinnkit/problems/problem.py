@@ -137,6 +137,11 @@ class Problem:
         """Current parameter values by name."""
         return {k: float(v.value) for k, v in self.parameters.items()}
 
+    @property
+    def initial_values(self) -> dict[str, float]:
+        """Parameter values and the unknowns' initial values: the ``p`` of an untrained model."""
+        return {**self.values, **{k: float(v) for k, v in self.unknowns.items()}}
+
     def with_parameters(self, **values: float) -> "Problem":
         """The same problem with other parameter values (its reference recomputed)."""
         bad = set(values) - set(self.parameters)
@@ -146,11 +151,18 @@ class Problem:
             raise ValueError(f"{self.name} was built without a factory and cannot change parameters")
         return self.factory(**{**self.values, **values})
 
-    def with_unknowns(self, initial: Mapping[str, float], log: Sequence[str] = ()) -> "Problem":
+    def with_unknowns(self, initial: Mapping[str, float] | Sequence[str], log: Sequence[str] = ()) -> "Problem":
         """The inverse problem: the parameters named in ``initial`` become trainable unknowns
-        starting from the given values (``log``: those trained as ``exp(s)``). The reference
-        (and any hard transform) stays that of the current, true values; give the problem
-        observations (:meth:`with_data`) to identify them."""
+        starting from the given values (a list of names starts each from its current value;
+        ``log``: those trained as ``exp(s)``). The reference (and any hard transform) stays
+        that of the current, true values; give the problem observations (:meth:`with_data`)
+        to identify them. A name that neither the residual nor any condition uses is an
+        error: no data could ever move it."""
+        if not isinstance(initial, Mapping):
+            if isinstance(initial, str):
+                initial = [initial]
+            initial = {k: self.values[k] for k in initial if k in self.parameters} | {
+                k: math.nan for k in initial if k not in self.parameters}
         bad = set(initial) - set(self.parameters)
         if bad:
             raise ValueError(f"{self.name} has no parameter(s) {sorted(bad)} to make unknown; "
@@ -158,6 +170,11 @@ class Problem:
         for k, v in initial.items():
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise ValueError(f"initial value of unknown {k!r} must be a finite number; got {v!r}")
+        unused = [k for k in initial if not self.uses(k)]
+        if unused:
+            raise ValueError(f"{self.name}: neither the residual nor a condition uses parameter {unused[0]!r} "
+                             f"(it enters only the reference), so no observation can identify it; "
+                             f"unknowns can be {sorted(k for k in self.parameters if self.uses(k))}")
         truth = self.values
         hard = self.hard
         if hard is not None:  # the transform keeps the true values it was written with
@@ -167,8 +184,41 @@ class Problem:
                        log_unknowns=tuple(dict.fromkeys([*self.log_unknowns, *log])), hard=hard,
                        factory=None, truth={**self.truth, **{k: truth[k] for k in initial}})
 
-    def with_data(self, x: np.ndarray, y: np.ndarray, name: str = "data") -> "Problem":
-        """The problem with observations ``u(x_i) = y_i`` as a condition named ``name``."""
+    def uses(self, name: str) -> bool:
+        """Whether the residual or a condition depends on parameter ``name``: both are
+        evaluated once for a smooth test field with ``p[name]`` a tensor, and the gradient
+        with respect to it is checked."""
+        if name not in self.parameters:
+            raise ValueError(f"{self.name} has no parameter {name!r}")
+        g = torch.Generator().manual_seed(0)
+        w = torch.randn(self.domain.dim, 3, generator=g, dtype=torch.float64)
+        low = torch.as_tensor(self.domain.low, dtype=torch.float64)
+        span = torch.as_tensor(self.domain.high, dtype=torch.float64) - low
+        # a smooth field whose every derivative is nonzero, and points inside the box
+        u = lambda x: (torch.sin(x @ w + 0.3) + 0.5 * torch.cos(x @ w)).sum(1, keepdim=True).repeat(  # noqa: E731
+            1, self.output_dim)
+        x = low + span * torch.rand(16, self.domain.dim, generator=g, dtype=torch.float64)
+        p = {k: torch.tensor(v, dtype=torch.float64) for k, v in self.values.items()}
+        p.update({k: torch.tensor(float(v), dtype=torch.float64) for k, v in self.unknowns.items()})
+        p[name] = torch.tensor(self.values[name] if self.values[name] != 0 else 0.7, dtype=torch.float64,
+                               requires_grad=True)
+        outs = [self.pde_residual(u, x, p)]
+        rng = np.random.default_rng(0)
+        for c in self.conditions.values():
+            try:
+                xc = torch.as_tensor(c.sample(4, rng), dtype=torch.float64)
+                outs.append(c.residual(u, xc, p))
+            except ValueError:  # a data condition wants its own points
+                continue
+        total = sum((o**2).sum() for o in outs if o.requires_grad)
+        if not isinstance(total, torch.Tensor) or not total.requires_grad:
+            return False
+        (grad,) = torch.autograd.grad(total, p[name], allow_unused=True)
+        return grad is not None and float(grad.abs()) > 0
+
+    def with_data(self, x: np.ndarray, y: np.ndarray, name: str = "data", component: int = 0) -> "Problem":
+        """The problem with observations ``u(x_i) = y_i`` (of output ``component``) as a
+        condition named ``name``."""
         from .conditions import Data
 
         if name in self.conditions:
@@ -181,7 +231,9 @@ class Problem:
         if len(outside):
             raise ValueError(f"observation {int(outside[0])} at {x[outside[0]].tolist()} lies outside the domain "
                              f"{list(zip(self.domain.low, self.domain.high))} of {self.name}")
-        return replace(self, conditions={**self.conditions, name: Data(x, y)}, factory=None)
+        if not 0 <= component < self.output_dim:
+            raise ValueError(f"{self.name} has {self.output_dim} output(s); component {component} does not exist")
+        return replace(self, conditions={**self.conditions, name: Data(x, y, component)}, factory=None)
 
     # -- evaluation -------------------------------------------------------------------
     def pde_residual(self, u: Callable, x: torch.Tensor, params: Mapping) -> torch.Tensor:

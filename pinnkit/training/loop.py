@@ -16,6 +16,7 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
+from collections.abc import MutableMapping
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -272,6 +273,37 @@ def _meta(problem, seed, dtype, plan, sampler, engine_used, **extra) -> dict:
             "engine": engine_used, **extra}
 
 
+class Params(MutableMapping):
+    """The ``p`` a residual reads: parameter values and trainable unknowns; an unknown
+    trained through its log reads as ``exp(s)``, computed afresh at each access so that
+    every evaluation (the step's, a recorder's, a sampler's) has a graph of its own."""
+
+    def __init__(self, values: dict, unknowns: Mapping, log: set):
+        self._values, self._unknowns, self._log = dict(values), unknowns, set(log)
+
+    def __getitem__(self, k):
+        if k in self._log and k not in self._overridden:
+            return torch.exp(self._unknowns[k])
+        return self._values[k]
+
+    @property
+    def _overridden(self):
+        return self.__dict__.setdefault("_set", set())
+
+    def __setitem__(self, k, v):
+        self._values[k] = v
+        self._overridden.add(k)
+
+    def __delitem__(self, k):
+        del self._values[k]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+
 class _SingleFit:
     """One network: its points, parameters (and trainable unknowns), losses and metrics."""
 
@@ -287,8 +319,7 @@ class _SingleFit:
         self.unknowns = nn.ParameterDict({
             k: nn.Parameter(torch.tensor(math.log(v) if k in self.log_unknowns else float(v), dtype=dtype))
             for k, v in problem.unknowns.items()})
-        self.params = {**problem.values, **self.unknowns}
-        self._refresh_unknowns()
+        self.params = Params({**problem.values, **self.unknowns}, self.unknowns, self.log_unknowns)
         self.points = {"residual": torch.as_tensor(sampler.sample(problem.domain, self.rng), dtype=dtype)}
         self.points.update(condition_point_sets(problem, model, condition_points, self.rng, dtype))
         self.names = list(self.points)
@@ -306,13 +337,7 @@ class _SingleFit:
         self.histories = [History(meta=_meta(self.problem, self.seed, self.dtype, plan, self.sampler,
                                              self.engine_used))]
 
-    def _refresh_unknowns(self) -> None:
-        """``p[name] = exp(s)`` for unknowns trained through their log (with graph, each step)."""
-        for k in self.log_unknowns:
-            self.params[k] = torch.exp(self.unknowns[k])
-
     def losses(self) -> dict[str, torch.Tensor]:
-        self._refresh_unknowns()
         return loss_terms(self.problem, self.evaluated, self.points, self.params, self.residual_loss)
 
     def pointwise(self, name: str) -> torch.Tensor:
