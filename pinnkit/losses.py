@@ -11,7 +11,7 @@ from typing import Callable, Mapping
 import numpy as np
 import torch
 
-from .problems.problem import Problem
+from .problems.problem import Parameters, Problem, check_residual
 
 __all__ = ["mean_square", "term_residual", "loss_terms", "member_losses", "pointwise_residual", "ResidualLoss",
            "CausalResidual"]
@@ -34,7 +34,8 @@ def term_residual(problem: Problem, model: Callable, name: str, x: torch.Tensor,
         return problem.pde_residual(model, x.detach().requires_grad_(True), params)
     if name not in problem.conditions:
         raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
-    return problem.conditions[name].residual(model, x, params)
+    what = f"condition {name!r} of {problem.name}"
+    return check_residual(problem.conditions[name].residual(model, x, Parameters(params, what)), x.shape[0], what)
 
 
 def pointwise_residual(problem: Problem, model: Callable, x: torch.Tensor, params: Mapping) -> torch.Tensor:

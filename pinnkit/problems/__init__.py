@@ -3,10 +3,10 @@ from . import zoo
 from .conditions import Condition, Data, Dirichlet, Initial, Neumann, Periodic
 from .derivatives import Derivatives, gradient, laplacian, partial
 from .domains import Box, Interval, Rectangle, TimeDomain
-from .problem import GridReference, Parameter, Problem
+from .problem import GridReference, Parameter, ParameterRangeWarning, Parameters, Problem, UnknownParameterError
 
 __all__ = [
     "zoo", "Condition", "Data", "Dirichlet", "Initial", "Neumann", "Periodic", "Derivatives",
     "gradient", "laplacian", "partial", "Box", "Interval", "Rectangle", "TimeDomain",
-    "GridReference", "Parameter", "Problem",
+    "GridReference", "Parameter", "ParameterRangeWarning", "Parameters", "Problem", "UnknownParameterError",
 ]

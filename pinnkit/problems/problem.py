@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
@@ -12,10 +13,60 @@ from .conditions import Condition
 from .derivatives import Derivatives
 from .domains import Box
 
-__all__ = ["Parameter", "Problem", "GridReference", "Residual"]
+__all__ = ["Parameter", "Problem", "GridReference", "Residual", "Parameters", "UnknownParameterError",
+           "ParameterRangeWarning", "check_residual"]
 
 #: residual(x, u, D, p) -> (N, k); ``D`` is a :class:`Derivatives` over ``x``
 Residual = Callable[[torch.Tensor, torch.Tensor, Derivatives, Mapping], torch.Tensor]
+
+
+class ParameterRangeWarning(UserWarning):
+    """A parameter value outside the range its problem declares. The run goes on (the range
+    is that of the widget sliders and of the values the problem was checked for, not a
+    limit of the equation), but the reference solution and the defaults may not resolve it."""
+
+
+class UnknownParameterError(KeyError):
+    """``p[name]`` in a residual for a name the problem does not declare."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
+class Parameters(dict):
+    """The ``p`` a residual or condition receives: a dict whose missing keys are an
+    :class:`UnknownParameterError` listing the names that exist."""
+
+    def __init__(self, values: Mapping, owner: str):
+        super().__init__(values)
+        self.owner = owner
+
+    def __missing__(self, key):
+        raise UnknownParameterError(f"{self.owner} asked for p[{key!r}], which is not a parameter of the problem; "
+                                    f"its parameters (and unknowns) are {sorted(map(str, self))}")
+
+
+def check_residual(r, n: int, what: str) -> torch.Tensor:
+    """``r`` as ``(n, k)``, or an error naming ``what`` returned it, the shape it returned
+    and the shape expected: not a torch tensor (a numpy array cuts the gradient), a scalar
+    (a mean or sum taken inside the residual), the wrong number of rows, or ``(n, n)`` (an
+    ``(n,)`` tensor broadcast against an ``(n, 1)`` one)."""
+    expected = f"expected a torch tensor of shape ({n},) or ({n}, k): one row per point, one column per equation"
+    if not isinstance(r, torch.Tensor):
+        raise TypeError(f"{what} returned a {type(r).__module__}.{type(r).__name__}; {expected}, computed from u "
+                        f"and D(...) with torch functions (torch.sin, not np.sin: numpy cuts the gradient)")
+    if r.ndim == 0:
+        raise ValueError(f"{what} returned a scalar (shape ()); {expected}. Return the pointwise residual, "
+                         f"not its mean or sum: the loss reduces it")
+    if r.ndim == 1:
+        r = r[:, None]
+    if r.ndim != 2 or r.shape[0] != n:
+        raise ValueError(f"{what} returned shape {tuple(r.shape)} for {n} points; {expected}")
+    if n > 16 and r.shape[1] == n:
+        raise ValueError(f"{what} returned shape ({n}, {n}) for {n} points; {expected}. An ({n},) tensor was "
+                         f"broadcast against an ({n}, 1) one: u, D(u, ...) and x[:, 0:1] are ({n}, 1), "
+                         f"x[:, 0] is ({n},) — write x[:, 0:1]")
+    return r
 
 
 @dataclass(frozen=True)
@@ -149,7 +200,14 @@ class Problem:
             raise ValueError(f"{self.name} has no parameter(s) {sorted(bad)}; it has {sorted(self.parameters)}")
         if self.factory is None:
             raise ValueError(f"{self.name} was built without a factory and cannot change parameters")
-        return self.factory(**{**self.values, **values})
+        problem = self.factory(**{**self.values, **values})  # refuses values the equation cannot take
+        for k, v in values.items():
+            par = self.parameters[k]
+            if not par.low <= v <= par.high:
+                warnings.warn(f"{self.name}: {k} = {v} lies outside its declared range [{par.low:g}, {par.high:g}] "
+                              f"({par.doc or k}); the run goes on, but the problem's reference and defaults were "
+                              f"checked inside the range only", ParameterRangeWarning, stacklevel=2)
+        return problem
 
     def with_unknowns(self, initial: Mapping[str, float] | Sequence[str], log: Sequence[str] = ()) -> "Problem":
         """The inverse problem: the parameters named in ``initial`` become trainable unknowns
@@ -247,12 +305,8 @@ class Problem:
             raise ValueError(f"{self.name}: model output must be (N, {self.output_dim}); got {tuple(out.shape)}")
         D = Derivatives(x, self.domain.names)
         uu = out if self.output_dim > 1 else out
-        r = self.residual(x, uu, D, params)
-        if r.ndim == 1:
-            r = r[:, None]
-        if r.shape[0] != x.shape[0]:
-            raise ValueError(f"{self.name}: residual returned shape {tuple(r.shape)} for {x.shape[0]} points")
-        return r
+        r = self.residual(x, uu, D, Parameters(params, f"the residual of {self.name}"))
+        return check_residual(r, x.shape[0], f"the residual of {self.name}")
 
     def test_grid(self, shape: Sequence[int] | None = None) -> np.ndarray:
         """Points of the evaluation grid ``(prod(shape), d)`` (see :meth:`Box.grid`)."""
