@@ -670,3 +670,30 @@ def test_served_apps_refuse_a_foreign_host_even_from_a_same_origin_page(served_a
     served_as("192.0.2.2:5006")
     monkeypatch.setenv("PINNKIT_ALLOW_REMOTE", "1")  # the deliberate shared setup
     assert apps._refusal() is None
+
+
+def test_defaults_button_restores_every_setting_while_reset_keeps_them():
+    dash = Dashboard("burgers", live=False, steps=5, **TINY)
+    start = dash.controls.config()
+    # RunConfig's defaults + the given ones (the sliders read the problem's default values)
+    assert start.parameters == pytest.approx(zoo.get("burgers").values, rel=1e-12)  # via log10 and back
+    assert start == RunConfig(**{**dash.config0.to_dict(), "lr": 1e-3, "parameters": start.parameters})
+    c = dash.controls
+    c.problem.value = "convection"
+    c.parameters["beta"].widget.value = 17.0
+    c.width.value, c.depth.value, c.activation.value, c.hard.value = 24, 3, "sin", True
+    c.sampler.value, c.num_points.value, c.balancer.value = "lhs", 700, c.balancer.options[-1]
+    c.optimizer.value, c.steps.value, c.seed.value, c.dtype.value, c.causal.value = "adam+lbfgs", 9, 3, "float64", True
+    c.lr.value = -2.0
+    changed = c.config()
+    assert all(getattr(changed, k) != getattr(start, k) for k in
+               ("problem", "parameters", "width", "depth", "activation", "hard", "sampler", "num_points", "balancer",
+                "optimizer", "steps", "seed", "dtype", "causal", "lr"))
+    dash.reset_button.clicks += 1  # ↺ Reset: a new model, the same settings
+    assert dash.controls.config() == changed
+    dash.defaults_button.clicks += 1  # ⟲ Defaults: every setting back
+    assert dash.controls.config() == start
+    assert dash.run.config == start and dash.problem.name == "burgers"  # the untrained model of the defaults
+    assert "restored" in dash.message.object
+    dash.train(wait=True)
+    assert dash.run.history.status == "completed" and dash.run.history.final["step"] == 5

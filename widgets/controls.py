@@ -169,6 +169,7 @@ class Controls:
                 raise ValueError(f"balancer {config.balancer!r} with options {config.balancer_options} "
                                  f"cannot be built: {e}") from e
         self.fields["balancer"] = {**self.fields["balancer"], "choices": bal}
+        self._quiet = False
         self.widgets = {name: _widget(name, info, values[name]) for name, info in self.fields.items()}
         for name, w in self.widgets.items():
             setattr(self, name, w)   # controls.causal, controls.steps ... for the views
@@ -244,10 +245,48 @@ class Controls:
         return RunConfig(**{**self.base.to_dict(), "problem": self.problem.value,
                             "parameters": self.parameter_values(), **shown, "balancer_options": options})
 
+    # -- restoring ---------------------------------------------------------------------
+    def restore(self, config: RunConfig | None = None) -> None:
+        """Put every setting back: the problem, its parameters and every widget take the
+        values of ``config`` (default: the configuration these controls were built with,
+        RunConfig's defaults for the settings it did not set). Listeners hear one
+        ``"problem"`` change."""
+        config = config or self.base
+        values = config.to_dict()
+        if values["lr"] is None:
+            values["lr"] = 1.0 if config.optimizer == "lbfgs" else 1e-3
+        self._quiet = True
+        try:
+            self.problem.value = config.problem
+            self._build_parameters(config.parameters)
+            for name in self.widgets:  # field order: the optimizer before the learning rate it resets
+                self._set(name, values[name])
+            self._set("lr", values["lr"])
+        finally:
+            self._quiet = False
+        self._notify("problem")
+
+    def _set(self, name: str, value) -> None:
+        w, kind = self.widgets[name], self.fields[name]["widget"][0]
+        if kind == "log":
+            w.value = math.log10(value)
+        elif kind == "int":
+            w.value = int(value or 0)
+        elif kind == "check":
+            w.value = bool(value) and not w.disabled
+        elif kind == "intinput":
+            w.value = int(value)
+        else:
+            if kind == "select" and value not in w.options:
+                w.options = [*w.options, value]
+            w.value = value
+
     def on_change(self, fn) -> None:
         self._listeners.append(fn)
 
     def _notify(self, what: str) -> None:
+        if self._quiet:
+            return
         for fn in self._listeners:
             fn(what)
 

@@ -97,6 +97,9 @@ class Dashboard:
         self.pause_button.on_click(lambda e: self.toggle_pause())
         self.stop_button.on_click(lambda e: self.stop())
         self.reset_button.on_click(lambda e: self.reset())
+        self.defaults_button = pn.widgets.Button(label="⟲ Defaults", width=100,
+                                                 description="every setting back to this dashboard's defaults")
+        self.defaults_button.on_click(lambda e: self.restore_defaults())
         self.replay = pn.widgets.IntSlider(label="replay: snapshot", start=0, end=1, value=0, width=600,
                                            disabled=True)
         self.replay.param.watch(self._replay_moved, "value")
@@ -130,7 +133,8 @@ class Dashboard:
         self.diagnostic_panes = {k: pn.pane.HoloViews(self._diagnostic_map(k), linked_axes=False)
                                  for k in ("temporal", "causal", "spectrum", "nwidth", "cosines", "histograms", "ntk")}
         d = self.diagnostic_panes
-        buttons = pn.Row(self.train_button, self.pause_button, self.stop_button, self.reset_button)
+        buttons = pn.Row(self.train_button, self.pause_button, self.stop_button, self.reset_button,
+                         self.defaults_button)
         # plots sit in wrapping rows (FlexBox), so the dashboard fits the width it is given
         # (a JupyterLab notebook column, a browser window) instead of running off its edge
         wrap = dict(flex_wrap="wrap", sizing_mode="stretch_width")
@@ -424,6 +428,18 @@ class Dashboard:
         if not build_only:
             self._finished(final=False)
             self._refresh_view()
+
+    def restore_defaults(self) -> None:
+        """Stop any run and put every setting back to the dashboard's starting configuration
+        (``config`` and the keyword settings it was opened with; RunConfig's defaults for the
+        rest), then show the untrained model for it. ↺ Reset, by contrast, keeps the
+        settings and re-initialises only the model."""
+        if self.run is not None and self.run.running:
+            self.run.stop()
+            self.run.thread.join()
+            self._finished(final=False)
+        self.controls.restore(self.config0)
+        self.message.object = "Settings restored to this dashboard's defaults."
 
     def _new_run(self) -> LiveRun:
         config = self.controls.config()
