@@ -429,3 +429,88 @@ def test_jupyterlab_runs_notebook_02_offline(browser):
             pass
         stop_server(proc)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_all_and_wait(page, nb, n_code: int) -> None:
+    """Run All (retried if nothing starts), then wait until every code cell shows a number."""
+    for _ in range(3):
+        page.get_by_text("Run", exact=True).first.click()
+        page.get_by_text("Run All Cells", exact=True).first.click()
+        try:
+            page.wait_for_function("() => [...document.querySelectorAll('.jp-InputPrompt')]"
+                                   ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))", timeout=10_000)
+            break
+        except sync_api.TimeoutError:
+            continue
+    _wait_or_explain(page, SHOTS / "jupyterlab_reload_failure.png", lambda: page.wait_for_function(
+        "(n) => { const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+        ".jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());"
+        " return p.length === n && p.every(t => /^\\[\\d+\\]:?$/.test(t)); }", arg=n_code, timeout=TIMEOUT * 1000))
+
+
+def test_jupyterlab_dashboard_renders_again_after_a_browser_reload(browser):
+    """The kernel outlives a reloaded page, Panel's JavaScript does not: Run All in the
+    same kernel after a reload must draw the dashboard again (setup() reloads Panel into
+    the new page)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="pinnkit-lab-reload-"))
+    cell = ("from pinnkit_widgets import Dashboard\n"
+            "Dashboard('poisson1d', steps=3, width=8, depth=2, num_points=64, condition_points=8)")
+    (work / "reload.ipynb").write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
+                   "source": cell}],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5}))
+    _lab_settings(work / "settings")
+    port, token = free_port(), "pinnkit-test-token"
+    env = {**os.environ, "PINNKIT_INLINE": "1", "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+           "OMP_NUM_THREADS": "1"}
+    env.pop("PINNKIT_LIVE", None)
+    proc = subprocess.Popen([str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip", "127.0.0.1",
+                             "--port", str(port), "--ServerApp.port_retries=0",
+                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"],
+                            cwd=work, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    blocked, errors = [], []
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_port(port, 120, proc)
+        page = offline_page(browser, blocked, errors)
+        page.set_default_timeout(TIMEOUT * 1000)
+        counts = []
+        for visit in range(2):  # the first visit, then the same notebook and kernel after a reload
+            if visit == 0:
+                page.goto(f"{base}/lab/tree/reload.ipynb?reset&token={token}")
+            else:
+                page.reload()
+            nb = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+            nb.locator(".jp-Cell").first.wait_for()
+            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
+            time.sleep(2)
+            for _ in range(3):  # e.g. a kernel choice: accept the default
+                d = page.locator(".jp-Dialog")
+                if not d.count():
+                    break
+                d.locator(".jp-mod-accept").first.click()
+                time.sleep(2)
+            _run_all_and_wait(page, nb, 1)
+            canvas = nb.locator(".jp-OutputArea canvas")
+            end = time.time() + TIMEOUT
+            while canvas.count() < 4 and time.time() < end:
+                time.sleep(1)
+            counts.append(canvas.count())
+            page.screenshot(path=str(SHOTS / f"jupyterlab_reload_{visit}.png"))
+        print("canvases before / after the reload:", counts, "errors:", errors[:5])
+        assert counts[0] >= 4, "the dashboard did not render on the first visit"
+        assert counts[1] >= 4, "after a browser reload, Run All left the dashboard blank"
+        assert nb.locator(".jp-OutputArea").filter(has_text="▶ Train").count() == 1
+    finally:
+        try:
+            req = urllib.request.Request(f"{base}/api/sessions?token={token}")
+            for s in json.loads(urllib.request.urlopen(req, timeout=10).read()):
+                urllib.request.urlopen(urllib.request.Request(
+                    f"{base}/api/sessions/{s['id']}?token={token}", method="DELETE"), timeout=20)
+        except Exception:
+            pass
+        stop_server(proc)
+        shutil.rmtree(work, ignore_errors=True)

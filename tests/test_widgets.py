@@ -697,3 +697,35 @@ def test_defaults_button_restores_every_setting_while_reset_keeps_them():
     assert "restored" in dash.message.object
     dash.train(wait=True)
     assert dash.run.history.status == "completed" and dash.run.history.final["step"] == 5
+
+
+def test_setup_loads_panel_again_into_a_reloaded_page(monkeypatch):
+    """After a browser reload the kernel keeps running but the page has lost Panel's
+    JavaScript: setup() sees the new page (the session of the Jupyter message header) and
+    publishes the full bundle again, once per page."""
+    import types
+
+    import IPython
+    import panel.io.notebook
+
+    from pinnkit_widgets import resources
+
+    setup_inline = resources.setup()  # loaded in this process already (or now)
+    page = {"session": "page-1"}
+    kernel = types.SimpleNamespace(get_parent=lambda channel="shell": {"header": {"session": page["session"]}})
+    monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(kernel=kernel))
+    assert resources.frontend_session() == "page-1"
+    loads = []
+    monkeypatch.setattr(panel.io.notebook, "load_notebook", lambda inline, reloading=False: loads.append((inline, reloading)))
+    monkeypatch.setitem(resources._done, "session", "page-1")
+    resources.setup()
+    resources.setup()
+    assert loads == []  # the same page: nothing to load
+    page["session"] = "page-2"  # the browser reloaded the notebook
+    resources.setup()
+    resources.setup()
+    assert loads == [(setup_inline, False)]  # the whole bundle (not Panel's "reloading" stub), once
+    resources.setup(force=True)
+    assert len(loads) == 2
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert resources.frontend_session() is None  # a script, pytest, a served app

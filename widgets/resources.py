@@ -33,7 +33,7 @@ import os
 import sys
 import weakref
 
-__all__ = ["setup", "inline_resources", "inline_stylesheets", "live_frontend"]
+__all__ = ["setup", "inline_resources", "inline_stylesheets", "live_frontend", "frontend_session"]
 
 _FRONTENDS = ("jupyter-lab", "jupyter_lab", "jupyterlab", "jupyter-server", "jupyter_server", "jupyter-notebook",
               "jupyter_notebook", "notebook.app", "voila", "vscode", "code-server", "nbclassic")
@@ -107,12 +107,35 @@ def _inline_panel_stylesheets() -> None:
     Reactive._get_properties, Reactive._update_model = _get_properties, _update_model
 
 
-def setup(inline: bool | None = None) -> bool:
-    """Load Panel and HoloViews' Bokeh backend once; return whether resources are inline."""
+def frontend_session() -> str | None:
+    """The id of the notebook page that sent the code now running (the ``session`` of the
+    Jupyter message header; a page reloaded in the browser connects with a new one), or
+    ``None`` outside a Jupyter kernel."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        if kernel is None:
+            return None
+        parent = kernel.get_parent("shell") if hasattr(kernel, "get_parent") else kernel._parent_header
+        return (parent or {}).get("header", {}).get("session") or None
+    except Exception:
+        return None
+
+
+def setup(inline: bool | None = None, force: bool = False) -> bool:
+    """Load Panel and HoloViews' Bokeh backend; return whether resources are inline.
+
+    Panel's JavaScript lives in the notebook page, not in the kernel: a page reloaded in the
+    browser has lost it while the kernel still thinks it loaded. ``setup()`` remembers which
+    page it loaded it into (:func:`frontend_session`) and loads it again, in full, into a
+    new page, so Run All after a reload shows every dashboard. ``force=True`` loads it again
+    regardless (a front end that does not say which page it is)."""
     import holoviews as hv
     import panel as pn
 
     inline = inline_resources() if inline is None else bool(inline)
+    session = frontend_session()
     if _done.get("inline") != inline:
         pn.extension(inline=inline)
         if inline:
@@ -120,7 +143,13 @@ def setup(inline: bool | None = None) -> bool:
         if "bokeh" not in hv.Store.renderers:
             import holoviews.plotting.bokeh  # noqa: F401  (registers the backend)
         hv.Store.set_current_backend("bokeh")
-        _done["inline"] = inline
+        _done["inline"], _done["session"] = inline, session
+    elif force or (session is not None and session != _done.get("session")):
+        # pn.extension() would now publish only a "reloading" script without BokehJS
+        from panel.io.notebook import load_notebook
+
+        load_notebook(inline, reloading=False)
+        _done["session"] = session
     return inline
 
 
