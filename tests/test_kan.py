@@ -5,13 +5,12 @@ so), grid extension keeping the function to round-off, the grid strategy through
 RunConfig, and a small Poisson problem trained below a stated error."""
 from __future__ import annotations
 
-import math
 
 import pytest
 import torch
 
-from pinnkit import RunConfig, zoo
-from pinnkit.models import MODELS, build_model
+from pinnkit import RunConfig
+from pinnkit.models import MODELS
 from pinnkit.models.engines import ENGINES, get_engine
 from pinnkit.models.kan import KAN, ChebyKAN, ChebyKANLayer, KANLayer, bspline_basis, uniform_grid
 from pinnkit.problems import Derivatives
