@@ -124,7 +124,7 @@ class RunConfig:
                             widget=("check", "causal residual (time-dependent problems)"))
     causal_options: dict = _setting({}, "CausalResidual options: num_slices, epsilons, delta, max_calls")
     strategy: str = _setting("none", "training strategy", choices=lambda: list(STRATEGIES))
-    strategy_options: dict = _setting({}, "strategy options: curriculum {\"parameter\", \"values\"}, ramp "
+    strategy_options: dict = _setting({}, "strategy options: curriculum {\"parameter\", \"values\"}, grid {\"grids\"}, ramp "
                                           "{\"parameter\", \"start\", \"ramp_steps\"}, seq2seq {\"windows\"}")
     unknowns: dict | list = _setting({}, "parameters to identify from data: names (each starts from the "
                                          "problem's value, trained as exp(s) when the parameter is positive), "

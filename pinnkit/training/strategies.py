@@ -15,7 +15,10 @@ marching, and a monitor for causal weighting.
 - :class:`CausalMonitor` — logs the causal weights and ε of a
   :class:`pinnkit.losses.CausalResidual` into the history and can stop training once the
   min-weight test passes.
-- :class:`Strategy` objects (:data:`STRATEGIES`: plain, curriculum, ramp, seq2seq) — the
+- :class:`GridRefine` — KAN grid extension between stages (Liu et al., "KAN:
+  Kolmogorov–Arnold Networks", arXiv 2404.19756, §2.4): train on a coarse grid, refine it
+  (the function kept by a least-squares refit), train again.
+- :class:`Strategy` objects (:data:`STRATEGIES`: plain, curriculum, ramp, seq2seq, grid) — the
   same methods as settings of a :class:`pinnkit.recipes.RunConfig`.
 """
 from __future__ import annotations
@@ -40,7 +43,7 @@ from .loop import train
 
 __all__ = ["ParameterRamp", "curriculum", "CausalMonitor", "TimeWindow", "window_problem", "PiecewiseInTime",
            "Seq2SeqResult", "seq2seq", "merge_histories", "Strategy", "Plain", "Curriculum", "Ramp", "Seq2Seq",
-           "STRATEGIES"]
+           "GridRefine", "STRATEGIES"]
 
 
 # ---------------------------------------------------------------------------- curriculum
@@ -409,5 +412,55 @@ class Seq2Seq(Strategy):
         return merge_histories(histories, "window", [{"t0": e[k], "t1": e[k + 1]} for k in range(self.windows)])
 
 
+class GridRefine(Strategy):
+    """KAN grid extension as a strategy (Liu et al., arXiv 2404.19756, §2.4; pykan's PDE
+    example refines 5 → 10 → 20): the plan runs once per grid size in ``grids``, the first
+    being the model's own; between stages every layer's grid is refined with its function
+    kept (:meth:`pinnkit.models.kan.KAN.extend_grid`), and a fresh optimizer starts.
+    ``adapt=True`` first moves each layer's grid to the range of its inputs on a grid of
+    ``samples`` domain points (hidden layers' inputs drift out of [-1, 1] in training);
+    ``adapt=False`` keeps every interval (nested grids: the function is kept to round-off
+    wherever each layer's inputs lie in its interval)."""
+
+    def __init__(self, grids: Sequence[int], adapt: bool = True, samples: int = 2500):
+        grids = list(grids)
+        if not grids or any(isinstance(g, bool) or not isinstance(g, int) or g < 1 for g in grids):
+            raise ValueError(f"grids must be a list of positive integers; got {grids!r}")
+        self.grids, self.adapt, self.samples = grids, bool(adapt), int(samples)
+        self.stages = len(grids)
+
+    @staticmethod
+    def _kan(model: nn.Module):
+        net = getattr(model, "model", model)  # inside a hard-constraint transform
+        if not callable(getattr(net, "extend_grid", None)):
+            raise ValueError(f"strategy 'grid' refines a KAN's grid; {type(net).__name__} has none (model='kan')")
+        return net
+
+    def model(self, problem, make_model):
+        model = make_model(problem)
+        kan = self._kan(model)
+        if kan.grid != self.grids[0]:
+            raise ValueError(f"the grid refinement must start at the model's grid {kan.grid}; it starts at "
+                             f"{self.grids[0]} (set model_options grid to {self.grids[0]})")
+        return model
+
+    def run(self, problem, model, fit):
+        kan = self._kan(model)
+        histories = []
+        for i, g in enumerate(self.grids):
+            if i:
+                x = None
+                if self.adapt:
+                    n = max(2, int(round(self.samples ** (1 / problem.domain.dim))))
+                    x = torch.as_tensor(problem.domain.grid(n), dtype=next(kan.parameters()).dtype)
+                kan.extend_grid(g, x)
+            h = fit(problem, model)
+            histories.append(h)
+            if h.status != "completed":
+                break
+        return merge_histories(histories, "grid_stage", [{"grid": g} for g in self.grids])
+
+
 #: strategy name -> class taking the configuration's ``strategy_options``
-STRATEGIES: dict[str, type[Strategy]] = {"none": Plain, "curriculum": Curriculum, "ramp": Ramp, "seq2seq": Seq2Seq}
+STRATEGIES: dict[str, type[Strategy]] = {"none": Plain, "curriculum": Curriculum, "ramp": Ramp, "seq2seq": Seq2Seq,
+                                         "grid": GridRefine}
