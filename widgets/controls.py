@@ -276,6 +276,8 @@ class Controls:
             w.value = bool(value) and not w.disabled
         elif kind == "intinput":
             w.value = int(value)
+        elif kind == "text":
+            w.value = _as_text(value)
         else:
             if kind == "select" and value not in w.options:
                 w.options = [*w.options, value]
