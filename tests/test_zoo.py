@@ -324,6 +324,7 @@ VALID = {
     "wave": {"c": "positive"},
     "helmholtz": {"a1": "positive", "a2": "positive", "k": "nonnegative"},
     "convection_lagrangian": {"beta": "any"},
+    "regression1d": {"a": "positive"},
 }
 CASES = [(n, k, kind) for n, params in VALID.items() for k, kind in params.items()]
 
