@@ -125,7 +125,8 @@ class RunConfig:
     causal_options: dict = _setting({}, "CausalResidual options: num_slices, epsilons, delta, max_calls")
     strategy: str = _setting("none", "training strategy", choices=lambda: list(STRATEGIES))
     strategy_options: dict = _setting({}, "strategy options: curriculum {\"parameter\", \"values\"}, grid {\"grids\"}, ramp "
-                                          "{\"parameter\", \"start\", \"ramp_steps\"}, seq2seq {\"windows\"}")
+                                          "{\"parameter\", \"start\", \"ramp_steps\"}, seq2seq {\"windows\"}, multistage "
+                                          "{\"stages\", \"stage_steps\", \"kappa\", \"order\"}")
     unknowns: dict | list = _setting({}, "parameters to identify from data: names (each starts from the "
                                          "problem's value, trained as exp(s) when the parameter is positive), "
                                          "{name: initial value} or {name: {\"init\": v, \"log\": true}}",
@@ -282,10 +283,15 @@ class Recipe:
             raise ValueError(f"checkpoints and resume work for one-stage runs; strategy {c.strategy!r} trains "
                              f"{self.strategy.stages} stages")
 
-        def fit(problem: Problem, model: nn.Module, share: int = 1, callbacks: Sequence[Callback] = ()) -> History:
+        def fit(problem: Problem, model: nn.Module, share: int = 1, callbacks: Sequence[Callback] = (),
+                steps: tuple[int, int] | None = None) -> History:
             """One stage: ``problem`` and ``model`` with every other setting of the run
-            (``share``: the stage gets ``num_points // share`` residual points)."""
+            (``share``: the stage gets ``num_points // share`` residual points; ``steps``:
+            ``(first-order steps, L-BFGS steps)`` of this stage's plan instead of the run's)."""
             kw = self.train_kwargs(problem)
+            if steps is not None:
+                kw["optimizer"] = make_plan(c.optimizer, steps[0], c.lr, steps[1], c.optimizer_options,
+                                            c.lbfgs_options)
             if share > 1:
                 kw["sampler"] = self.sampler_for(max(1, c.num_points // share))
             cbs = [*outer, *callbacks]

@@ -28,6 +28,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "wave": ("wave", "wave"),
     "helmholtz": ("helmholtz", "helmholtz"),
     "convection_lagrangian": ("convection_lagrangian", "convection_lagrangian"),
+    "regression1d": ("regression", "regression1d"),
 }
 
 
