@@ -166,3 +166,30 @@ def test_cli_resume_finishes_a_stopped_run_like_an_uninterrupted_one(tmp_path):
     cmd, env = cli("resume", str(out))
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 2 and "no training_state.pt to resume from" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_inverse_run_resumes_bit_for_bit_with_its_unknowns(tmp_path):
+    # the unknown ν (trained as exp(s)) is a parameter of the model's run: its value and its
+    # Adam moments must come back with the checkpoint, and its trajectory must continue
+    whole, resumed = check_resume_is_exact(tmp_path, dict(problem="burgers", steps=20, data={"points": 40},
+                                                          unknowns={"nu": 0.02}), k=9, every=3)
+    nus = [r["unknown/nu"] for r in whole.history.rows if "unknown/nu" in r]
+    assert len(nus) > 2 and nus[0] != nus[-1]  # it moved
+    assert [r.get("unknown/nu") for r in resumed.history.rows] == [r.get("unknown/nu") for r in whole.history.rows]
+
+
+def test_checkpoint_callback_stores_unknowns_as_their_values_not_their_logs(tmp_path):
+    # ν is trained as s = log ν: the checkpoint must hold ν (the number the history shows)
+    from pinnkit import train
+    from pinnkit.recipes import build
+    from pinnkit.optim import adam
+    from pinnkit.training import Checkpoint, load_checkpoint
+
+    recipe = build(RunConfig(**SMALL, problem="burgers", steps=6, data={"points": 30}, unknowns={"nu": 0.02}))
+    assert recipe.problem.log_unknowns == ("nu",)
+    h = train(recipe.problem, recipe.model, sampler=recipe.sampler, optimizer=[(adam(1e-3), 6)], seed=0,
+              progress=False, callbacks=[Checkpoint(tmp_path, every=3)])
+    saved = load_checkpoint(tmp_path / "model.pt", recipe.model)
+    assert saved["step"] == 6
+    assert saved["unknowns"]["nu"] == pytest.approx(h.final["unknown/nu"], rel=1e-6)
+    assert 0.005 < saved["unknowns"]["nu"] < 0.05  # ν itself, not log ν ≈ −3.9

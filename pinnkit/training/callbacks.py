@@ -116,7 +116,7 @@ class Checkpoint(Callback):
 
     def _save(self, state):
         save_checkpoint(self.folder / "model.pt", state.model, state.step,
-                        {"unknowns": {k: float(v) for k, v in state.unknowns.items()}})
+                        {"unknowns": {k: float(torch.as_tensor(state.params[k]).detach()) for k in state.unknowns}})
         state.history.save(self.folder / "history.json")
 
     def on_step_end(self, state):
