@@ -523,3 +523,45 @@ def test_jupyterlab_dashboard_renders_again_after_a_browser_reload(browser):
             pass
         stop_server(proc)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def test_served_dashboard_keeps_its_labels_after_an_earlier_session_closed(browser):
+    """Each served session owns its widgets: once a first visitor's session has been closed and
+    cleaned up, a new visitor's log sliders still show their values (a formatter shared between
+    sessions belonged to the first document, and later sessions read 'undefined')."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {**os.environ, "PINNKIT_INLINE": "1", "OMP_NUM_THREADS": "1"}
+    # sessions unused for 1 s are destroyed, checked every 0.5 s (Bokeh's defaults: 15 s, 17 s)
+    proc = subprocess.Popen([str(BIN / "panel"), "serve", str(ROOT / "widgets" / "dashboard_app.py"),
+                             "--address", "127.0.0.1", "--port", str(port), "--allow-websocket-origin",
+                             f"127.0.0.1:{port}", "--check-unused-sessions", "500", "--unused-session-lifetime",
+                             "1000"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    label = re.compile(r"\(log scale\): ([^\s]+)")
+    try:
+        url = f"http://127.0.0.1:{port}/dashboard_app?problem=burgers"
+        wait_port(port, 90, proc)
+        seen = []
+        for visitor in range(2):
+            blocked, errors = [], []
+            page = offline_page(browser, blocked, errors)
+            page.set_default_timeout(TIMEOUT * 1000)
+            page.goto(url)
+            page.get_by_text("▶ Train").wait_for()
+            page.get_by_text(label).first.wait_for()
+            time.sleep(1.0)
+            texts = page.get_by_text(label).all_inner_texts()
+            page.screenshot(path=str(SHOTS / f"dashboard_app_visitor{visitor}.png"))
+            seen.append(texts)
+            page.close()
+            time.sleep(4.0)  # the closed session is destroyed (its document and models freed)
+        print("labels:", seen)
+        for texts in seen:
+            assert len(texts) >= 2, texts  # ν and the learning rate
+            values = [label.search(t).group(1) for t in texts]
+            assert all(v != "undefined" for v in values), texts
+            assert all(float(v) > 0 for v in values), texts
+        assert seen[0] == seen[1]
+    finally:
+        stop_server(proc)
