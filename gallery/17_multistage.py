@@ -84,7 +84,7 @@ display(Markdown(settings_table([
     ("stages", "4: tanh, then sin(κ(Wx + b)) first layer", "4, same", f"{stages}", "—"),
     ("κ of a later stage", "3 × sign changes of the residue", "same (residue on 4000 points)", kappa, "—"),
     ("Adam + L-BFGS per stage", steps_text(PAPER_STEPS), steps_text([[1000, 2000], [1000, 3000], [1000, 3000], [1000, 3000]]),
-     steps_text(stage_steps), "CPU time (the paper's 117 000 steps take ~40 min per seed here); the budget "
+     steps_text(stage_steps), "CPU time (the paper's 117 000 steps take ~35 min per seed here at the ~17 ms per step measured); the budget "
      "curve below shows where each stage stands at its cap"),
     ("error", "max |u − f| on 10 000 points of [−1, 1]", "same", f"{eval_points} points", "—"),
     ("seeds", "1", "3", f"{seeds}", "seed spread"),
@@ -155,7 +155,8 @@ axes[2].set_xlabel("x"); axes[2].set_ylabel("|u − f| after the last stage"); a
 # reached, with the earlier stages as they are. A stage whose loss still falls steeply in its
 # last quarter would gain from a larger cap. (The loss, not the max error of the test grid:
 # that grid reaches the interval's ends ±1.02, just outside the training points, where a
-# high-frequency stage's extrapolation sets the maximum.)
+# high-frequency stage's extrapolation sets the maximum.) A stage still falling at its cap
+# says the shortfall against the paper may be the budget, not the method.
 
 # %%
 def stage_curve(history, k):
@@ -178,8 +179,10 @@ for s, r in enumerate(runs):
 lines = ["| stage | loss at ¾ of the budget / at the end (median [min, max] over seeds) |", "|---|---|"]
 lines += [f"| {k} | {fmt(last_quarter[:, k])} |" for k in range(stages)]
 display(Markdown("\n".join(lines)))
-settled = bool(np.all(np.median(last_quarter, axis=0) < 2.0))
-print("every stage gained less than 2× in its last quarter (median): " + ("yes" if settled else "no"))
+falling = [k for k in range(stages) if np.median(last_quarter[:, k]) >= 1.1]
+print("settled at the cap (loss fell < 1.1× in the last quarter, median): "
+      + (", ".join(f"stage {k}" for k in range(stages) if k not in falling) or "none")
+      + "; still falling: " + (", ".join(f"stage {k}" for k in falling) or "none"))
 
 # %% [markdown]
 # ## The claim, checked
@@ -199,7 +202,8 @@ claim = Claim(
     note="per-stage factors (median over seeds): " + ", ".join(f"stage {k + 1}: {np.median(factors[:, k]):.3g}×"
                                                                for k in range(stages - 1))
          + f"; max error after each stage (median): " + " → ".join(f"{np.median(errors[:, k]):.2e}" for k in range(stages))
-         + "; the paper reports errors that nearly reach 1e-16 after four stages")
+         + "; the paper reports errors that nearly reach 1e-16 after four stages; still falling at their cap: "
+         + (", ".join(f"stage {k}" for k in falling) or "none"))
 print(f"{claim.verdict}: {claim.note}")
 display(Markdown(paper_table([
     {"method": f"stage {k}", "paper reports": "~1e-16 after 4 stages" if k == stages - 1 else "—",
