@@ -219,3 +219,38 @@ def test_chebyshev_kan_trains_poisson1d_below_stated_error():
                     optimizer="lbfgs", steps=300, num_points=128, condition_points=1, eval_every=100, threads=1)
     result = run(cfg, progress=False)
     assert result.history.final["metric/rel_l2"] < 2e-3, result.history.final
+
+
+def test_grid_updates_during_training_follow_the_hidden_ranges():
+    """pykan's update during training: each grid trains `updates` chunks of `update_every`
+    steps, each after the grids were moved to the layers' input ranges, then the plan; the
+    hidden layer's grid ends on the range its inputs had at the last update."""
+    cfg = RunConfig(problem="poisson1d", model="kan", model_options={"widths": [1, 3, 1], "grid": 3},
+                    strategy="grid", strategy_options={"grids": [3, 6], "updates": 2, "update_every": 3,
+                                                       "samples": 50},
+                    steps=4, num_points=32, condition_points=4, eval_every=5, threads=1, seed=2)
+    recipe = build(cfg)
+    seen = []
+    kan = recipe.model
+    original = kan.extend_grid
+
+    def spy(intervals, x=None):
+        original(intervals, x)
+        with torch.no_grad():
+            hidden = kan.layers[0]((x.to(kan.layers[0].coef.dtype) - kan.shift) * kan.scale)
+        seen.append((intervals, hidden.min(0).values.clone(), hidden.max(0).values.clone()))
+
+    kan.extend_grid = spy
+    h = recipe.train(progress=False)
+    assert [g["steps"] for g in h.meta["grid_stages"]] == [2 * 3 + 4, 2 * 3 + 4]
+    assert [s[0] for s in seen] == [3, 3, 6, 6, 6]  # two updates on grid 3; refine, then two updates on grid 6
+    grid = kan.layers[1].grid  # (3, G + 2k + 1): the interval [lo, hi] is knots k … G + k
+    k = kan.layers[1].order
+    _, lo, hi = seen[-1]
+    pad = 1e-6 * torch.clamp(hi - lo, min=1.0)
+    assert torch.allclose(grid[:, k], (lo - pad).to(grid.dtype), atol=1e-6)
+    assert torch.allclose(grid[:, -k - 1], (hi + pad).to(grid.dtype), atol=1e-6)
+    with pytest.raises(ValueError, match="update_every"):
+        build(cfg.replace(strategy_options={"grids": [3, 6], "updates": 2}))
+    with pytest.raises(ValueError, match="adapt"):
+        build(cfg.replace(strategy_options={"grids": [3, 6], "updates": 2, "update_every": 3, "adapt": False}))

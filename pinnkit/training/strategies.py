@@ -420,13 +420,30 @@ class GridRefine(Strategy):
     ``adapt=True`` first moves each layer's grid to the range of its inputs on a grid of
     ``samples`` domain points (hidden layers' inputs drift out of [-1, 1] in training);
     ``adapt=False`` keeps every interval (nested grids: the function is kept to round-off
-    wherever each layer's inputs lie in its interval)."""
+    wherever each layer's inputs lie in its interval).
 
-    def __init__(self, grids: Sequence[int], adapt: bool = True, samples: int = 2500):
+    ``updates`` × ``update_every``: pykan's grid update during training (its Poisson example
+    moves the grids to the layers' input ranges every 5 optimizer steps for the first 20 of
+    each grid, because the hidden layers' ranges grow while the network trains and a spline
+    is zero outside its grid). Each grid then first trains ``updates`` chunks of
+    ``update_every`` steps of the plan's first phase (a fresh optimizer per chunk), each after
+    a grid update at the same number of intervals, and then the run's plan. With the default
+    ``updates=0`` the grids move only when they are refined."""
+
+    def __init__(self, grids: Sequence[int], adapt: bool = True, samples: int = 2500, updates: int = 0,
+                 update_every: int = 0):
         grids = list(grids)
         if not grids or any(isinstance(g, bool) or not isinstance(g, int) or g < 1 for g in grids):
             raise ValueError(f"grids must be a list of positive integers; got {grids!r}")
+        for name, v in (("updates", updates), ("update_every", update_every)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"{name} must be an integer >= 0; got {v!r}")
+        if updates and not update_every:
+            raise ValueError(f"updates = {updates} needs update_every >= 1 (steps between grid updates)")
+        if updates and not adapt:
+            raise ValueError("grid updates move the grids to the layers' input ranges: they need adapt=True")
         self.grids, self.adapt, self.samples = grids, bool(adapt), int(samples)
+        self.updates, self.update_every = updates, update_every
         self.stages = len(grids)
 
     @staticmethod
@@ -447,14 +464,22 @@ class GridRefine(Strategy):
     def run(self, problem, model, fit):
         kan = self._kan(model)
         histories = []
+        x = None
+        if self.adapt:
+            n = max(2, int(round(self.samples ** (1 / problem.domain.dim))))
+            x = torch.as_tensor(problem.domain.grid(n), dtype=next(kan.parameters()).dtype)
         for i, g in enumerate(self.grids):
             if i:
-                x = None
-                if self.adapt:
-                    n = max(2, int(round(self.samples ** (1 / problem.domain.dim))))
-                    x = torch.as_tensor(problem.domain.grid(n), dtype=next(kan.parameters()).dtype)
                 kan.extend_grid(g, x)
-            h = fit(problem, model)
+            chunks = []
+            for _ in range(self.updates):
+                kan.extend_grid(g, x)  # same intervals, moved to where the layers' inputs are now
+                chunks.append(fit(problem, model, steps=(self.update_every, 0)))
+                if chunks[-1].status != "completed":
+                    break
+            if not chunks or chunks[-1].status == "completed":
+                chunks.append(fit(problem, model))
+            h = chunks[0] if len(chunks) == 1 else merge_histories(chunks, "update", [{} for _ in chunks])
             histories.append(h)
             if h.status != "completed":
                 break
