@@ -1,0 +1,107 @@
+"""The exercise checks and experiments of lessons 01–03: each check accepts the right answer, refuses
+wrong ones with a hint of what to look at, and says "no answer yet" for the notebook's ``...``
+placeholder; the lessons' helpers are tested against closed forms."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from pinnkit.course import Result
+from pinnkit.course import lesson01
+
+
+def right(r: Result):
+    assert isinstance(r, Result) and r.ok, r
+
+
+def wrong(r: Result, hint: str):
+    assert isinstance(r, Result) and not r.ok, r
+    assert hint.lower() in r.message.lower(), f"the message should point at {hint!r}: {r.message}"
+
+
+def no_answer(check, *args, **kwargs):
+    with pytest.raises(ValueError, match="no answer yet"):
+        check(..., *args, **kwargs)
+
+
+# --- lesson 01 ---------------------------------------------------------------------------
+def test_lesson01_checks():
+    right(lesson01.check_second_derivative(-math.sin(1.0) * math.exp(-0.5)))
+    right(lesson01.check_second_derivative(-math.sin(2.0), x=2.0, t=0.0))
+    wrong(lesson01.check_second_derivative(math.sin(1.0) * math.exp(-0.5)), "the sign")  # sign lost
+    wrong(lesson01.check_second_derivative(math.cos(1.0) * math.exp(-0.5)), "differentiate sin x twice")
+    no_answer(lesson01.check_second_derivative)
+    eps32 = float(np.finfo(np.float32).eps)
+    right(lesson01.check_best_step(eps32 ** (1 / 3)))
+    right(lesson01.check_best_step(5.6e-3))  # the measured bottom of the curve
+    right(lesson01.check_best_step(np.finfo(np.float64).eps ** 0.25, dtype="float64", order=2))
+    wrong(lesson01.check_best_step(eps32), "truncation h² equal")  # ε itself: deep in round-off
+    wrong(lesson01.check_best_step(eps32 ** 0.5), "round-off")
+    wrong(lesson01.check_best_step(-1.0), "factor of 3")
+    assert not lesson01.check_best_step("small").ok
+    no_answer(lesson01.check_best_step)
+    right(lesson01.check_grad_calls(4))
+    right(lesson01.check_grad_calls(2, order=2))
+    wrong(lesson01.check_grad_calls(16), "count the calls")
+    no_answer(lesson01.check_grad_calls)
+    best = {"float32": 1e-5, "float64": 2e-11}
+    right(lesson01.check_best_dtype("float64", best))
+    right(lesson01.check_best_dtype(" Float64", best))
+    wrong(lesson01.check_best_dtype("float32", best), "best error")
+    assert not lesson01.check_best_dtype("float16", best).ok
+    no_answer(lesson01.check_best_dtype, best)
+    with pytest.raises(ValueError, match="no measured"):
+        lesson01.check_best_dtype("float64", {})
+
+
+def test_lesson01_closed_forms_agree_with_autograd():
+    x = torch.rand(50, 2, dtype=torch.float64, requires_grad=True)
+    u = lesson01.u_closed(x)
+    (g,) = torch.autograd.grad(u.sum(), x, create_graph=True)
+    (gx,) = torch.autograd.grad(g[:, 0].sum(), x)
+    exact = lesson01.u_closed_derivatives(x.detach())
+    assert torch.allclose(g[:, :1], exact["x"], atol=1e-14) and torch.allclose(g[:, 1:], exact["t"], atol=1e-14)
+    assert torch.allclose(gx[:, :1], exact["xx"], atol=1e-14) and torch.allclose(gx[:, 1:], exact["xt"], atol=1e-14)
+
+
+def test_lesson01_finite_differences_have_the_textbook_orders():
+    """Truncation: halving a large h quarters the error (O(h²)); round-off: float32's best error is
+    near ε^(2/3) for u_x and far above float64's; the optimum step is near ε^(1/3)."""
+    s = lesson01.fd_sweep([0.2, 0.1], "float64", order=1)
+    assert s[0.1] / s[0.2] == pytest.approx(0.25, rel=0.05)
+    s2 = lesson01.fd_sweep([0.2, 0.1], "float64", order=2)
+    assert s2[0.1] / s2[0.2] == pytest.approx(0.25, rel=0.05)
+    hs = [10.0 ** (-k / 4) for k in range(33)]
+    for dt, k in (("float32", 1), ("float64", 1), ("float32", 2)):
+        sweep = lesson01.fd_sweep(hs, dt, order=k)
+        h, e = min(sweep.items(), key=lambda kv: kv[1])
+        eps = lesson01.machine_epsilon(dt)
+        assert eps ** (1 / (k + 2)) / 10 < h < eps ** (1 / (k + 2)) * 10, (dt, k, h)
+        assert eps ** (2 / (k + 2)) / 30 < e < eps ** (2 / (k + 2)) * 30, (dt, k, e)
+    with pytest.raises(ValueError, match="step h"):
+        lesson01.fd_central(lesson01.u_closed, torch.zeros(3, 2), 0.0)
+    with pytest.raises(ValueError, match="order"):
+        lesson01.fd_central(lesson01.u_closed, torch.zeros(3, 2), 0.1, order=3)
+    with pytest.raises(ValueError, match="dtype"):
+        lesson01.fd_sweep([0.1], "float16")
+
+
+def test_lesson01_network_derivatives_meet_their_closed_form():
+    net, x, exact = lesson01.network_closed_form(width=8, seed=2, n=64)
+    na = lesson01.nested_autograd(net, x, order=2)
+    assert torch.allclose(na[1].detach(), exact["x"], atol=1e-13)
+    assert torch.allclose(na[2].detach(), exact["xx"], atol=1e-13)
+    for engine in ("taylor", "taylor-fused"):
+        tj = lesson01.taylor_derivatives(net, x, engine)
+        for s in ("x", "t", "xx", "xt", "tt"):
+            assert torch.allclose(tj[s].detach(), exact[s], atol=1e-13), (engine, s)
+
+
+def test_lesson01_cost_grows_with_the_order():
+    model = lesson01.small_network(16, 2, dtype="float32")
+    cost = lesson01.cost_per_order(model, lesson01._points(400, "float32"), max_order=3, repeats=3)
+    assert list(cost) == [0, 1, 2, 3] and all(v > 0 for v in cost.values())
+    assert cost[3] > cost[0], cost
