@@ -105,3 +105,64 @@ def test_lesson01_cost_grows_with_the_order():
     cost = lesson01.cost_per_order(model, lesson01._points(400, "float32"), max_order=3, repeats=3)
     assert list(cost) == [0, 1, 2, 3] and all(v > 0 for v in cost.values())
     assert cost[3] > cost[0], cost
+
+
+# --- lesson 02 ---------------------------------------------------------------------------
+from pinnkit.course import lesson02  # noqa: E402
+
+
+def test_lesson02_checks():
+    right(lesson02.check_hard_value(math.sin(math.pi / 4)))  # ½ sin(π) = 0
+    right(lesson02.check_hard_value(math.sin(0.5 * math.pi) + 0.5 * math.sin(2 * math.pi), x=0.5))
+    wrong(lesson02.check_hard_value(0.0), "t·x(1 − x) vanishes")  # thought the network term decides it
+    no_answer(lesson02.check_hard_value)
+    right(lesson02.check_terms(1))
+    right(lesson02.check_terms(4, hard=False))
+    wrong(lesson02.check_terms(4), "leaves the loss")
+    wrong(lesson02.check_terms(3, hard=False), "count the residual")
+    no_answer(lesson02.check_terms)
+    right(lesson02.check_zero_error(1.0))
+    wrong(lesson02.check_zero_error(0.0), "u_θ = 0")
+    no_answer(lesson02.check_zero_error)
+    errors = {"all terms (soft)": 5e-3, "no initial term": 1.0, "hard constraint": 7e-2}
+    right(lesson02.check_best_variant("all terms (soft)", errors))
+    wrong(lesson02.check_best_variant("hard constraint", errors), "rel L2")
+    assert not lesson02.check_best_variant("soft", errors).ok
+    no_answer(lesson02.check_best_variant, errors)
+
+
+def test_lesson02_variants_build_the_losses_they_describe():
+    """The three variants as pinnkit builds them: all terms; the initial term at weight 0; the residual alone
+    with a transform that meets u0 at t = 0 and zero at both ends for any network."""
+    from pinnkit import recipes
+
+    assert lesson02.loss_terms(False) == ["residual", "initial", "left", "right"]
+    assert lesson02.loss_terms(True) == ["residual"]
+    soft = recipes.build(lesson02.config("all terms (soft)", steps=2, width=8, depth=1, num_points=16))
+    assert soft.terms == ["residual", "initial", "left", "right"]
+    dropped = lesson02.config("no initial term", steps=2)
+    assert dropped.balancer == "static" and dropped.balancer_options == {"scales": {"initial": 0.0}}
+    hard = recipes.build(lesson02.config("hard constraint", steps=2, width=8, depth=1, num_points=16))
+    assert hard.terms == ["residual"]
+    x = torch.rand(40, 2)
+    edge = torch.cat([torch.stack([x[:, 0], torch.zeros(40)], 1), torch.tensor([[0.0, 0.3], [1.0, 0.7]])])
+    with torch.no_grad():
+        u = hard.model(edge)
+    from pinnkit import zoo
+
+    u0 = zoo.get("heat").conditions["initial"]
+    expected = torch.sin(math.pi * edge[:40, :1]) + 0.5 * torch.sin(4 * math.pi * edge[:40, :1])
+    assert torch.allclose(u[:40], expected, atol=1e-6) and torch.allclose(u[40:], torch.zeros(2, 1), atol=1e-6)
+    with pytest.raises(ValueError, match="unknown variant"):
+        lesson02.config("soft")
+
+
+def test_lesson02_a_short_run_without_the_initial_term_drifts_to_zero():
+    """Even 300 steps without the initial term: the error of u ≡ 0 (≈ 1), while the residual term is tiny."""
+    from pinnkit import recipes
+
+    run = recipes.build(lesson02.config("no initial term", steps=300, width=16, depth=2, num_points=200,
+                                        condition_points=50, eval_every=300))
+    h = run.train(progress=False)
+    assert h.final["metric/rel_l2"] > 0.9, h.final
+    assert h.final["loss/residual"] < 1e-2, h.final
