@@ -166,3 +166,54 @@ def test_lesson02_a_short_run_without_the_initial_term_drifts_to_zero():
     h = run.train(progress=False)
     assert h.final["metric/rel_l2"] > 0.9, h.final
     assert h.final["loss/residual"] < 1e-2, h.final
+
+
+# --- lesson 03 ---------------------------------------------------------------------------
+from pinnkit.course import lesson03  # noqa: E402
+
+
+def test_lesson03_checks():
+    right(lesson03.check_epsilon_ratio(float(np.finfo(np.float32).eps / np.finfo(np.float64).eps)))
+    wrong(lesson03.check_epsilon_ratio(2.0), "23 bits")  # "twice the bits"
+    wrong(lesson03.check_epsilon_ratio(1e9), "ε = 2^−(bits)")
+    no_answer(lesson03.check_epsilon_ratio)
+    right(lesson03.check_tolerance_stop(1e-3))
+    right(lesson03.check_tolerance_stop(1e-5, loss=1e-2, tolerance_change=1e-7))
+    wrong(lesson03.check_tolerance_stop(1e-7), "divide by the loss")  # the absolute tolerance itself
+    no_answer(lesson03.check_tolerance_stop)
+    right(lesson03.check_total_steps(4000, 2000, 2000))
+    wrong(lesson03.check_total_steps(2000, 2000, 2000), "after all the Adam steps")
+    no_answer(lesson03.check_total_steps, 2000, 2000)
+    errors = {"Adam only": 3e-4, "Adam → L-BFGS, float32": 7e-5, "Adam → L-BFGS, float64": 8e-6}
+    right(lesson03.check_best_plan("Adam → L-BFGS, float64", errors))
+    wrong(lesson03.check_best_plan("Adam only", errors), "rel L2")
+    assert not lesson03.check_best_plan("L-BFGS", errors).ok
+    no_answer(lesson03.check_best_plan, errors)
+    with pytest.raises(ValueError, match="no measured"):
+        lesson03.check_best_plan("Adam only", {})
+
+
+def test_lesson03_plans_are_the_configurations_they_name():
+    c = {p: lesson03.config(p, adam_steps=100, lbfgs_steps=50, problem="poisson1d") for p in lesson03.PLANS}
+    assert c["Adam only"].optimizer == "adam" and c["Adam only"].steps == 150
+    assert c["Adam → L-BFGS, float32"].optimizer == "adam+lbfgs" and c["Adam → L-BFGS, float32"].lbfgs_steps == 50
+    assert c["Adam → L-BFGS, float64"].dtype == "float64"
+    assert c["Adam → L-BFGS, float32, tolerance_change 1e-7"].lbfgs_options == {"tolerance_change": 1e-7}
+    with pytest.raises(ValueError, match="unknown plan"):
+        lesson03.config("SGD", adam_steps=1, lbfgs_steps=1)
+
+
+def test_lesson03_lbfgs_stops_on_its_tolerance_and_says_why():
+    """A huge tolerance_change stops L-BFGS after its first iterations; the recorded event names the rule,
+    and the iterations used are the steps after Adam."""
+    from pinnkit import recipes
+
+    cfg = lesson03.config("Adam → L-BFGS, float32", adam_steps=50, lbfgs_steps=200, problem="poisson1d",
+                          width=8, depth=2, num_points=32, condition_points=1, eval_every=50)
+    h = recipes.build(cfg.replace(lbfgs_options={"tolerance_change": 1.0})).train(progress=False)
+    used = lesson03.lbfgs_iterations(h, 50)
+    assert 1 <= used < 200, used
+    assert "tolerance_change" in lesson03.stop_reason(h), lesson03.stop_reason(h)
+    plain = recipes.build(lesson03.config("Adam only", adam_steps=20, lbfgs_steps=0, problem="poisson1d", width=8,
+                                          depth=1, num_points=16, condition_points=1)).train(progress=False)
+    assert lesson03.stop_reason(plain) == "iteration budget"
