@@ -1,7 +1,7 @@
 """Recording a notebook's headline numbers and paper claims where tests and the gallery can read them.
 
-``record("01_burgers", rel_l2=..., paper_rel_l2=6.7e-4)`` writes
-``$PINNKIT_RESULTS/01_burgers.json`` (default ``build/results``) atomically and returns
+``record("03_optimisers_precision", burgers_rel_l2=..., paper_rel_l2=6.7e-4)`` writes
+``$PINNKIT_RESULTS/03_optimisers_precision.json`` (default ``build/results``) atomically and returns
 what it wrote: the numbers, the mode (``"quick"``), a :func:`stamp` saying what produced
 them (commit, torch, CPU, threads, date), and, with ``claims=[Claim(...), ...]``, one row
 per paper claim the notebook checks, each with its verdict.
