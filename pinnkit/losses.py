@@ -14,7 +14,7 @@ import torch
 from .problems.problem import Parameters, Problem, check_residual
 
 __all__ = ["mean_square", "term_residual", "loss_terms", "member_losses", "pointwise_residual", "ResidualLoss",
-           "CausalResidual"]
+           "CausalResidual", "sequence_elements", "on_first_token"]
 
 #: reduces pointwise residuals ``r: (N, k)`` at points ``x: (N, d)`` to a scalar
 ResidualLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -50,12 +50,42 @@ def loss_terms(problem: Problem, model: Callable, points: Mapping[str, torch.Ten
     ``points["residual"]`` are interior points; every other key names a condition of the
     problem. The residual is reduced by ``residual_loss``, each condition by the mean
     square. Returns ``{"residual": L_r, "initial": L_ic, ...}`` in the order of ``points``.
+
+    With a model trained over a pseudo-sequence (``model.sequence_loss`` true, e.g.
+    :class:`~pinnkit.models.pinnsformer.PINNsFormer`; Zhao et al., ICLR 2024, §3.3), every
+    term except initial conditions and observations is taken over all ``k`` tokens: token
+    ``i`` (``model.element(i)``) at the points it stands for (``element.offset(x)``), the
+    residuals of the ``k`` tokens reduced together, so each term is the mean over tokens
+    and points. Initial conditions and observations use the first token (the prediction).
     """
     terms: dict[str, torch.Tensor] = {}
+    elements = sequence_elements(model)
     for name, x in points.items():
-        r = term_residual(problem, model, name, x, params)
+        if elements is None or on_first_token(problem, name):
+            r = term_residual(problem, model, name, x, params)
+        else:
+            xs = [e.offset(x) for e in elements]
+            r = torch.cat([term_residual(problem, e, name, xi, params) for e, xi in zip(elements, xs)])
+            x = torch.cat(xs)
         terms[name] = residual_loss(x, r) if name == "residual" else (r**2).sum(dim=1).mean()
     return terms
+
+
+def sequence_elements(model: Callable) -> list | None:
+    """The tokens ``[model.element(i)]_{i<k}`` of a model trained with its sequence loss
+    (``model.sequence_loss`` true), else ``None``."""
+    if not getattr(model, "sequence_loss", False):
+        return None
+    return [model.element(i) for i in range(model.k)]
+
+
+def on_first_token(problem: Problem, name: str) -> bool:
+    """Whether term ``name`` uses only the first token under a sequence loss: initial
+    conditions and observations (Zhao et al. 2024, §3.3: the initial condition on the first
+    element; observations are of the prediction)."""
+    from .problems.conditions import Data, Initial
+
+    return isinstance(problem.conditions.get(name), (Initial, Data))
 
 
 def member_losses(problem: Problem, model: Callable, points: Mapping[str, torch.Tensor],

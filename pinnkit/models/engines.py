@@ -37,7 +37,9 @@ A model with trainable activations (:class:`~pinnkit.models.activations.Wavelet`
 A model that describes no stages (``taylor_stages()`` missing or returning ``None``, e.g. a
 :class:`~pinnkit.models.HardConstraint` transform or :class:`~pinnkit.models.ModifiedMLP`)
 or has several outputs is run unchanged by the Taylor engines, i.e. with reverse mode;
-:meth:`Engine.describe` says so, and ``train`` records it in the history's ``meta["engine"]``.
+:meth:`Engine.describe` says so (with the model's own reason, its ``taylor_unsupported``
+text, where it gives one, e.g. :class:`~pinnkit.models.pinnsformer.PINNsFormer`), and
+``train`` records it in the history's ``meta["engine"]``.
 
 ``engine.wrap(model)`` returns a callable used in place of the model when evaluating
 residuals; it computes jets only for inputs with ``requires_grad`` (those whose
@@ -200,7 +202,7 @@ class Taylor(Engine):
                         f"eager Taylor propagation)")
             return self.name
         why = ("it has several outputs" if taylor_stages(model) is not None
-               else "it describes no Taylor stages")
+               else getattr(model, "taylor_unsupported", None) or "it describes no Taylor stages")
         return f"autograd ({self.name} cannot run {type(model).__name__}: {why})"
 
     def __repr__(self):

@@ -189,6 +189,9 @@ class HardConstraint(nn.Module):
         super().__init__()
         if problem.hard is None:
             raise ValueError(f"{problem.name} defines no hard-constraint transform")
+        if getattr(model, "sequence_loss", False):
+            raise ValueError("hard constraints transform one prediction; a model trained with sequence_loss=True "
+                             "needs the loss over its whole sequence (use one or the other)")
         self.model = model
         self.transform = problem.hard
         # the transform's conditions, and those the network satisfies by construction (a periodic embedding)
