@@ -158,11 +158,11 @@ def check_error_time(answer, t: Sequence[float], e: Sequence[float], level: floa
                         hint=f"follow the error-against-t curve from t = 0 to where it first crosses {level:g}.")
 
 
-def check_signature_beta(answer, drops: Mapping[float, float], errors: Mapping[float, float]) -> Result:
-    """E4: the smallest β whose run shows the signature (loss down ≥ 100×, error ≥ 0.5)."""
-    found = signature_betas(drops, errors)
+def check_signature_beta(answer, drops: Mapping[float, float], errors: Mapping[float, float], *,
+                         drop: float = 100.0, error: float = 0.5) -> Result:
+    """E4: the smallest β whose run shows the signature (loss down ≥ ``drop``×, error ≥ ``error``)."""
+    found = signature_betas(drops, errors, drop=drop, error=error)
     if not found:
-        raise ValueError("no β of this sweep shows the signature (loss down ≥ 100× with error ≥ 0.5)")
-    choices = sorted(errors)
-    return check_choice(answer, found[0], name="smallest β with the failure signature", choices=choices,
-                        hint="a β qualifies when both columns say so: loss drop ≥ 100 and rel L2 ≥ 0.5.")
+        raise ValueError(f"no β of this sweep shows the signature (loss down ≥ {drop:g}× with error ≥ {error:g})")
+    return check_choice(answer, found[0], name="smallest β with the failure signature", choices=sorted(errors),
+                        hint=f"a β qualifies when both columns say so: loss drop ≥ {drop:g} and rel L2 ≥ {error:g}.")
