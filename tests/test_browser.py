@@ -351,10 +351,10 @@ def _wait_or_explain(page, shot: Path, wait) -> None:
         raise AssertionError(f"notebook did not finish; prompts {prompts}; screenshot {shot}") from None
 
 
-def test_jupyterlab_runs_notebook_02_offline(browser):
+def test_jupyterlab_runs_lesson_05_offline(browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="pinnkit-lab-"))
-    shutil.copy(ROOT / "notebooks" / "02_live_training.ipynb", work / "02_live_training.ipynb")
+    shutil.copy(ROOT / "notebooks" / "05_reading_a_run.ipynb", work / "05_reading_a_run.ipynb")
     _lab_settings(work / "settings")
     port, token = free_port(), "pinnkit-test-token"
     env = {**os.environ, "PINNKIT_QUICK": "1", "PINNKIT_RESULTS": str(work / "results"), "PINNKIT_INLINE": "1",
@@ -371,11 +371,11 @@ def test_jupyterlab_runs_notebook_02_offline(browser):
         wait_port(port, 120, proc)
         page = offline_page(browser, blocked, errors)
         page.set_default_timeout(TIMEOUT * 1000)
-        page.goto(f"{base}/lab/tree/02_live_training.ipynb?reset&token={token}")
+        page.goto(f"{base}/lab/tree/05_reading_a_run.ipynb?reset&token={token}")
         nb = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
         nb.locator(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Cell").first.wait_for()
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
-        n_code = sum(c["cell_type"] == "code" for c in json.loads((work / "02_live_training.ipynb").read_text())["cells"])
+        n_code = sum(c["cell_type"] == "code" for c in json.loads((work / "05_reading_a_run.ipynb").read_text())["cells"])
         time.sleep(2)
         dialogs = []
         for _ in range(3):                            # e.g. a kernel choice: accept the default
@@ -414,11 +414,11 @@ def test_jupyterlab_runs_notebook_02_offline(browser):
         dash = nb.locator(".jp-OutputArea").filter(has_text="▶ Train").first
         dash.scroll_into_view_if_needed()
         time.sleep(1.0)
-        page.screenshot(path=str(SHOTS / "jupyterlab_02_live_training.png"))
+        page.screenshot(path=str(SHOTS / "jupyterlab_05_reading_a_run.png"))
         nb.locator(".jp-OutputArea").filter(has=page.locator("img")).last.scroll_into_view_if_needed()
         time.sleep(0.5)
-        page.screenshot(path=str(SHOTS / "jupyterlab_02_convection_fields.png"))
-        recorded = json.loads((work / "results" / "02_live_training.json").read_text())
+        page.screenshot(path=str(SHOTS / "jupyterlab_05_convection_fields.png"))
+        recorded = json.loads((work / "results" / "05_reading_a_run.json").read_text())
         print(f"{canvases} canvases, {widgets} buttons, {errors_out} error outputs; recorded {recorded}")
         assert errors_out == 0, nb.locator("[data-mime-type='application/vnd.jupyter.error']").first.inner_text()
         assert canvases >= 14, "the two dashboards' Bokeh plots did not render"
