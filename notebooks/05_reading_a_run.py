@@ -67,8 +67,9 @@ num_points: int = 1000  # collocation points
 steps: int = 8000  # Adam steps per sweep run
 seeds: int = 3  # seeds per β
 live_steps: int = 5000  # Adam steps per live convection run
-burgers_steps: int = 3000  # Adam steps of the live Burgers run
-burgers_width: int = 50  # neurons per hidden layer of the Burgers network
+burgers_steps: int = 1000  # Adam steps of the live Burgers run ...
+burgers_lbfgs: int = 2000  # ... then L-BFGS iterations (lesson 03)
+burgers_width: int = 20  # neurons per hidden layer of the Burgers network
 burgers_points: int = 2000  # collocation points of the Burgers run
 signature_drop: float = 100.0  # E4: the loss must fall by at least this factor ...
 signature_error: float = 0.5  # ... while the relative L2 error stays at least this
@@ -78,7 +79,7 @@ from pinnkit.report import quick_mode, record
 
 QUICK = quick_mode()
 if QUICK:  # tests only: a smoke run (the lesson needs the full budget)
-    num_points, steps, seeds, live_steps, burgers_steps, burgers_width, burgers_points = 200, 60, 1, 30, 20, 20, 200
+    num_points, steps, seeds, live_steps, burgers_steps, burgers_lbfgs, burgers_points = 200, 60, 1, 30, 20, 10, 200
     signature_drop, signature_error = 1.0, 0.0  # a smoke run shows no failure signature to look for
 print(f"quick mode: {QUICK}; {steps} steps per sweep run, {seeds} seed(s), {live_steps} steps per live run")
 
@@ -135,7 +136,22 @@ display(Markdown(paper_table(table, columns=list(table[0]))))
 print(f"{len(result.trained)} runs trained, {len(result.reused)} from the store ({sweep_seconds:.0f} s)")
 
 # %% [markdown]
-# **Measured** (full budget, 2-core CPU, seeds 0–2, median [min, max]): *filled in from the full-mode run below.*
+# **Measured** (full budget: 8000 Adam steps, 3×32, 1000 points; one thread per run on a shared 2-core CPU; seeds
+# 0, 1, 2; the sweep took 116 s):
+#
+# | β | final loss | loss fell by | $\mathcal L_r$ | $\mathcal L_{ic}$ | $\mathcal L_p$ | rel. $L^2$ | ratio at init | ratio at the end |
+# |---|---|---|---|---|---|---|---|---|
+# | 1 | 1.4e-5, 4.8e-5, 6.2e-5 | 2.4e5, 3.0e4, 3.4e4 | 5.0e-6 – 2.1e-5 | 4.1e-6 – 2.2e-5 | 5.0e-6 – 3.6e-5 | 3.8e-3, 5.8e-3, 8.8e-3 | 2.3, 1.3, 3.6 | 0.46, 0.29, 0.21 |
+# | 10 | 1.4e-5, 5.1e-5, 4.9e-6 | 5.6e5, 6.0e4, 5.2e5 | 3.4e-6 – 9.2e-6 | 8.4e-7 – 1.4e-5 | 7.1e-7 – 2.8e-5 | 7.1e-3, 6.3e-3, 1.4e-3 | 9.8, 8.5, 6.7 | 0.13, 0.44, 0.05 |
+# | 30 | 1.3e-2, 2.9e-2, 1.7e-2 | 2300, 440, 220 | 4.1e-4 – 9.6e-4 | 9.4e-4 – 2.2e-3 | 1.2e-2 – 2.5e-2 | **0.84, 0.83, 0.73** | 51, 59, 19 | 2.3, 1.5, 1.1 |
+#
+# At $\beta = 30$ the loss fell by two to three orders of magnitude and the error stayed above 70 % — the signature.
+# The residual term there is *not* the largest: measured against its own scale $\beta^2/2 = 450$ (the mean square
+# residual of the frozen profile $\sin x$) it is about $10^{-6}$, smaller than at $\beta = 1$ ($\approx 10^{-5}$
+# against $1/2$). The largest term is the periodic one, as the characteristics argument predicts. The gradient-norm
+# ratio at initialisation grows with $\beta$ (about 20× from $\beta = 1$ to 30 in the median, near $(30/2\pi)^2 \approx
+# 23$), and by the end it has fallen below 1 at $\beta = 1$ and 10 — the initial condition steers — but not at
+# $\beta = 30$, where the residual's gradient still outweighs it. At this budget Adam trains $\beta = 10$ too.
 
 # %% [markdown]
 # ## 2. The two fields
@@ -182,7 +198,8 @@ print("first t with error above 0.5:", {f"{b:g}": round(v, 3) for b, v in cross.
 # `python -m pinnkit_widgets dashboard` (binds 127.0.0.1).
 #
 # First a run that works: Burgers, $u_t + u u_x - \nu u_{xx} = 0$ on $[-1,1]\times[0,1]$, $u(x,0)=-\sin\pi x$,
-# $u(\pm1,t)=0$ (Raissi, Perdikaris & Karniadakis, JCP 2019).
+# $u(\pm1,t)=0$ (Raissi, Perdikaris & Karniadakis, JCP 2019), with the initial and boundary conditions built in
+# (`hard=True`) and Adam followed by L-BFGS, as in lesson 03: watch the error field shrink onto the shock at $x = 0$.
 
 # %%
 from pinnkit_widgets import Dashboard, live_frontend, setup
@@ -191,8 +208,8 @@ setup()  # loads Panel/Bokeh; JavaScript inline so plots render offline
 print("live front end:", live_frontend())
 
 # %% tags=["nbval-ignore-output"]
-burgers = Dashboard("burgers", steps=burgers_steps, num_points=burgers_points, width=burgers_width,
-                    eval_every=max(10, burgers_steps // 20))
+burgers = Dashboard("burgers", steps=burgers_steps, optimizer="adam+lbfgs", lbfgs_steps=burgers_lbfgs, hard=True,
+                    num_points=burgers_points, width=burgers_width, eval_every=max(10, burgers_steps // 20))
 burgers.train()
 burgers.panel
 
@@ -202,9 +219,9 @@ bh = burgers.history
 losses = bh.where("loss")[1]
 print(bh.status, bh.final["step"], "steps; relative L2", f"{bh.final['metric/rel_l2']:.3e}",
       f"; {len(burgers.run.snapshots)} snapshots; live views cost {100 * burgers.run.overhead:.1f} % of training time")
-assert bh.status == "completed" and bh.final["step"] == burgers_steps
+assert bh.status == "completed" and bh.final["step"] == burgers_steps + burgers_lbfgs
 assert losses[-1] < losses[0], "the total loss must fall"
-assert 0 < bh.final["metric/rel_l2"] < 1.5
+assert 0 < bh.final["metric/rel_l2"] < (1.5 if QUICK else 0.1)
 
 # %% [markdown]
 # Now convection, with the sweep's network, first at $\beta$ = `beta_low`. The cell after it moves the $\beta$ slider
@@ -262,6 +279,10 @@ ax.set_xlabel("step"), ax.set_ylabel("‖∇θ L_r‖ / ‖∇θ L_ic‖"), ax.l
 plt.show()
 
 # %% [markdown]
+# **Measured** (full budget, one seed): $\beta = 1$: 5.4e-3, $\beta = 30$: 0.92; the replay at step 91 showed the ratio at
+# 1.9, at step 2619 0.20, at the end 0.39 — while the error stayed above 0.9 throughout. The Burgers run reached
+# *BURGERS* in relative $L^2$.
+#
 # **Fix it?** The dashboard offers settings that target this failure: the **causal residual** checkbox (Wang,
 # Sankaran & Perdikaris, CMAME 2024; lesson 10), the loss balancers (e.g. `lra`, Wang, Teng & Perdikaris 2021), hard
 # constraints, and the $\beta$ slider itself. The cell below ticks "causal residual" and trains $\beta = 30$ again, as
@@ -278,6 +299,10 @@ conv.wait()
 fixed = conv.history.final["metric/rel_l2"]
 assert conv.run.config.causal and conv.run.problem.values["beta"] == beta_high
 print(f"β = {beta_high:g}: plain {high:.3f}, causal residual {fixed:.3f} (relative L2)")
+
+# %% [markdown]
+# **Measured** (full budget, seed 0): the causal residual took $\beta = 30$ from 0.92 to 0.83 — the error field's
+# stripes start a little later, but it is no fix at 5000 Adam steps. The fields of the three live runs:
 
 # %% tags=["nbval-ignore-output"]
 for run in (first, second, conv.run):
@@ -383,9 +408,16 @@ numbers = record("05_reading_a_run", betas=betas, steps=steps, seeds=seeds, widt
 print(f"claim {signature.verdict}: {signature.note}")
 print(f"claim {imbalance.verdict}: {imbalance.note}")
 assert all(checks), checks
-if not QUICK:
+if not QUICK:  # the verdicts measured with the full budget (see the text)
     assert signature.verdict == "reproduced", signature
-    assert imbalance.verdict == "reproduced", imbalance
+    assert imbalance.verdict == "partly", imbalance
+
+# %% [markdown]
+# **The verdicts** (full budget). The signature is *reproduced*: at $\beta = 30$ the error is 83–220× that at
+# $\beta = 1$ per seed while the loss fell 220–2300×. The gradient imbalance is *partly* reproduced: the ratio grows
+# with $\beta$ for every seed, by 22× and 44× for seeds 0 and 1, but only 5.4× for seed 2, whose $\beta = 1$ network
+# starts with a large $u_t$ (ratio 3.6 already at $\beta = 1$) — the $\beta^2$ law holds only once $\beta u_x$
+# dominates $u_t$, and at $\beta = 30$ it does not yet for every initialisation.
 
 # %% [markdown]
 # **What to try.** Drag β between 1 and 50 and train each time: where does the error field stop following the
