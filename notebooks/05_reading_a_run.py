@@ -19,7 +19,7 @@
 # **Learning goals.** After this lesson you can
 # 1. read a run term by term: each loss term, the residual field $|\mathcal R[u_\theta]|$ and the error field $|u_\theta - u|$;
 # 2. compute and interpret the gradient-norm ratio $\|\nabla_\theta \mathcal L_r\| / \|\nabla_\theta \mathcal L_{ic}\|$ at initialisation and at the end;
-# 3. recognise the signature of the convection failure — the loss falls by orders of magnitude while the error stays near 100 %;
+# 3. recognise the signature of the convection failure — the loss falls by orders of magnitude while the error stays large;
 # 4. watch a run live, break it and replay it snapshot by snapshot in the dashboard.
 #
 # **The loss, term by term.** A PINN minimises a weighted sum of named terms,
