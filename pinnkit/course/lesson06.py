@@ -102,17 +102,18 @@ def grad_norm_weights(norms: Mapping[str, float]) -> dict[str, float]:
     return weights
 
 
-def rising_term(weights: Mapping[str, Sequence[float]]) -> str:
-    """The term whose weight grew most over training (ratio of its last to its first recorded value);
-    ``weights``: term -> the recorded trajectory."""
+def rising_term(weights: Mapping[str, Sequence[float]], start: float = 1.0) -> str:
+    """The term whose weight the scheme raised most: the largest ratio of the last recorded weight to the
+    weight ``start`` every term has in the plain loss (1). ``weights``: term -> its recorded trajectory (the
+    first row is already after the first update, so it is not the starting point)."""
     if not weights:
         raise ValueError("rising term: no recorded weights given")
     growth = {}
     for n, w in weights.items():
         w = [float(v) for v in w]
-        if not w or w[0] <= 0:
+        if not w or not all(v > 0 and math.isfinite(v) for v in w):
             raise ValueError(f"the weights of {n!r} must be a non-empty positive trajectory; got {w[:3]}...")
-        growth[n] = w[-1] / w[0]
+        growth[n] = w[-1] / float(start)
     return max(growth, key=growth.get)
 
 
@@ -173,5 +174,5 @@ def check_rising_term(answer, weights: Mapping[str, Sequence[float]]) -> Result:
     """Which term's weight the scheme raised during training (read from the recorded trajectories)."""
     expected = rising_term(weights)
     return check_choice(answer, expected, name="the term whose weight rises", choices=list(weights),
-                        hint="compare the last recorded weight of each term with its first; the scheme lifts "
-                             "the term whose gradient is small.")
+                        hint="compare each term's last recorded weight with the 1 it has in the plain loss; a "
+                             "scheme that works lifts the term whose gradient is small.")
