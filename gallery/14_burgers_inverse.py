@@ -72,8 +72,9 @@ TRUE = {"lambda1": 1.0, "nu": 0.01 / math.pi}
 START = {"lambda1": 0.0, "nu": math.exp(-6.0)}  # the authors' λ1 = 0, λ2 = exp(−6)
 #: the authors' errors in % [λ1, λ2] by noise level (their repository's identification results)
 PAPER = {0.0: (0.096, 0.469), 0.01: (0.039, 0.008), 0.05: (0.190, 6.216), 0.1: (0.101, 6.391)}
-LBFGS = {"tolerance_grad": 0.0, "tolerance_change": 0.0, "history_size": 50}  # stop on the cap only
-FULL_STEPS = 5000  # the full mode's L-BFGS cap (for the settings table)
+#: no tolerance: a run stops at the cap, or earlier where a float32 step no longer changes
+#: anything (the authors' L-BFGS-B ran with ftol = machine epsilon)
+LBFGS = {"tolerance_grad": 0.0, "tolerance_change": 0.0, "history_size": 50}
 
 
 def pct(values):
@@ -97,20 +98,20 @@ def config(seed, noise, points=observations):
 display(Markdown(settings_table([
     ("equation", "u_t + λ1 u u_x − λ2 u_xx = 0, λ1 = 1, λ2 = 0.01/π", "same", "same", "—"),
     ("data", "N_u = 2000 of the 256 × 100 reference grid, noise σ·std(u)·N(0, 1)", "same (Cole–Hopf reference)",
-     f"N_u = {observations}", "—"),
+     "N_u = 200", "—"),
     ("loss", "data + residual at the N_u data points", "data + residual at N_u scrambled Sobol' points "
      "(initial/wall terms weight 0)", "same", "the residual points are drawn in the domain, not the data nodes "
      "(those include the walls and t = 0, where residual points may not lie)"),
     ("unknowns", "λ1 from 0, λ2 = exp(s) from s = −6", "same", "same", "—"),
-    ("network", "[2, 20×8, 1] tanh, float32", "same", f"{depth}×{width}", "—"),
-    ("optimiser", "SciPy L-BFGS-B, up to 50 000 iterations", f"torch L-BFGS (strong Wolfe, history 50), "
-     f"{FULL_STEPS} iterations", f"{lbfgs_steps}", "CPU time: the budget curve below shows where the errors stand "
-     "at the cap"),
-    ("noise levels", "0, 1, 5, 10 %", "same", ", ".join(f"{100 * s:g} %" for s in noises), "—"),
-    ("fewer observations", "a table over N_u and noise (not quoted here)", "N_u = 500, 100, 20, clean",
-     ", ".join(map(str, few_observations)), "identifiability only"),
-    ("seeds", "1 (one random draw per setting)", "3 (data draw, noise and initialisation)", f"{seeds}",
-     "seed spread"),
+    ("network", "[2, 20×8, 1] tanh, float32", "same", "[2, 8×2, 1]", "—"),
+    ("optimiser", "SciPy L-BFGS-B (ftol = machine ε), up to 50 000 iterations",
+     "torch L-BFGS (strong Wolfe, history 50, no tolerance), up to 5000 iterations", "40",
+     "CPU time; most runs stop before the cap, where float32 steps no longer change anything (counted below), "
+     "and the budget table below shows where the errors stand"),
+    ("noise levels", "0, 1, 5, 10 %", "same", "0, 10 %", "—"),
+    ("fewer observations", "a table over N_u and noise (not quoted here)", "N_u = 500, 100, 20, clean", "20",
+     "identifiability only"),
+    ("seeds", "1 (one random draw per setting)", "3 (data draw, noise and initialisation)", "1", "seed spread"),
 ])))
 
 # %% [markdown]
@@ -139,7 +140,10 @@ err = np.array([[errors(r) for r in row] for row in main_runs])  # (noise, seed,
 err_few = np.array([[errors(r) for r in row] for row in few_runs])
 u_err = np.array([[r.history.final["metric/rel_l2"] for r in row] for row in main_runs])
 seconds = [r.history.final["time"] for r in runs]
-print(f"training time per run: {fmt(seconds)} s")
+iterations = np.array([r.history.final["step"] for r in runs])
+print(f"training time per run: {fmt(seconds)} s; L-BFGS iterations per run: median {np.median(iterations):.0f} "
+      f"[{iterations.min()}, {iterations.max()}], {int(np.sum(iterations < lbfgs_steps))} of {len(runs)} runs "
+      f"stopped before the cap of {lbfgs_steps} (float32 steps that change nothing)")
 
 rows = []
 for i, noise in enumerate(noises):
@@ -150,6 +154,18 @@ display(Markdown("\n".join([
     f"**Errors in % (N_u = {observations}; median [min, max] over {seeds} seed(s)) beside the paper's**", "",
     "| noise | λ1 error, pinnkit | λ1, paper | λ2 error, pinnkit | λ2, paper | rel. L2 of u |",
     "|---|---|---|---|---|---|", *rows])))
+
+# %% [markdown]
+# **Measured** (full budget, 2-core CPU shared with other jobs, seeds 0–2; 21 runs, 9.2 min
+# wall): median λ₁ errors **0.070 / 0.055 / 0.044 / 0.14 %** and λ₂ errors **0.24 / 0.41 /
+# 0.56 / 2.5 %** at noise 0 / 1 / 5 / 10 % (paper: λ₁ 0.096 / 0.039 / 0.190 / 0.101 %, λ₂
+# 0.469 / 0.008 / 6.216 / 6.391 %). λ₁ is found to about 0.1 % at every noise level, as in the
+# paper. λ₂'s error grows with the noise, more gently than in the paper's single runs (2.5 %
+# [1.3, 3.0] against 6.4 % at 10 % noise), and the seeds spread: one clean seed of three ends
+# at 2.0 %, and at 1 % noise the seeds give 0.07–0.54 % where the paper's one run gives
+# 0.008 %, below its own clean-data error. The network fits u to a relative L2 error of 1.3e-3
+# with clean data and 8.9e-3 at 10 % noise. Most runs stopped between 3900 and 4900
+# iterations, where a float32 step no longer changed the parameters.
 
 # %% [markdown]
 # ## The unknowns during training
@@ -188,6 +204,13 @@ axes[2].set_title("identifiability: fewer observations"); axes[2].legend(fontsiz
 # The same runs with clean data and fewer observations (and as many residual points). λ₁
 # sets the speed at which the front steepens, visible almost everywhere in the solution;
 # λ₂ shows only in the width of the shock near x = 0, which few observations hardly see.
+# (As in the paper, the residual is enforced at as many points as there are observations, so
+# the physics thins out with the data.)
+#
+# **Measured** (clean data, seeds 0–2): at N_u = 500 λ₂ is still found to 1.7 % (median;
+# 0.46–3.9 % over the seeds). At N_u = 100 its median error is 22 % — what it started with
+# (2–50 % over the seeds): λ₂ is no longer identified, while λ₁ still is, to 0.3 % (one seed
+# 3.2 %). At N_u = 20, λ₁ 0.28 % (one seed 34 %), λ₂ 32 %.
 
 # %%
 lines = ["| N_u | λ1 error (%) | λ2 error (%) |", "|---|---|---|"]
@@ -205,6 +228,12 @@ print(f"λ2 starts {start_err:.0f} % off; median λ2 error above 10 % at N_u = "
 # coefficient after a quarter, half, three quarters and all of the iterations — what a run
 # with the smaller cap would have reached. Errors still falling at the cap would say the
 # shortfall against the paper is the budget.
+#
+# **Measured**: λ₁ has settled by 2500 iterations (medians ≤ 0.15 % from there on at every
+# noise level). λ₂ takes longer: its median error falls from 3–17 % at 1250 iterations to
+# 0.03–3.2 % at 2500, and over the last quarter it moves by less than 0.5 points of %, up or
+# down (λ₂ wanders a little while the network keeps fitting) — small beside the 1, 5 and
+# 10 % bounds the claims test, so a larger cap would not change the verdicts.
 
 # %%
 def at(history, column, step):
@@ -232,6 +261,9 @@ print("change of the median error over the last quarter of the budget (points of
 
 # %% [markdown]
 # ## The claims, checked
+#
+# **Measured**: all three reproduced — clean data λ₁ 0.070 %, λ₂ 0.24 %; 1 % noise 0.055 % /
+# 0.41 %; 10 % noise 0.14 % / 2.5 % (medians of 3 seeds).
 
 # %%
 wall = time.perf_counter() - WALL0
