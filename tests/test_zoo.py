@@ -339,7 +339,7 @@ VALID = {
     "convection": {"beta": "any"},
     "reaction": {"rho": "nonnegative"},
     "reaction_diffusion": {"nu": "nonnegative", "rho": "nonnegative"},
-    "burgers": {"nu": "positive"},
+    "burgers": {"nu": "positive", "lambda1": "nonnegative"},
     "allen_cahn": {"d": "positive", "gamma": "nonnegative"},
     "wave": {"c": "positive"},
     "helmholtz": {"a1": "positive", "a2": "positive", "k": "nonnegative"},
