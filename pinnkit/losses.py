@@ -11,7 +11,7 @@ from typing import Callable, Mapping
 import numpy as np
 import torch
 
-from .problems.problem import Parameters, Problem, check_residual
+from .problems.problem import Parameters, Problem, check_integral, check_residual
 
 __all__ = ["mean_square", "term_residual", "loss_terms", "member_losses", "pointwise_residual", "ResidualLoss",
            "CausalResidual", "sequence_elements", "on_first_token"]
@@ -35,7 +35,11 @@ def term_residual(problem: Problem, model: Callable, name: str, x: torch.Tensor,
     if name not in problem.conditions:
         raise ValueError(f"no condition named {name!r} in {problem.name}; it has {sorted(problem.conditions)}")
     what = f"condition {name!r} of {problem.name}"
-    return check_residual(problem.conditions[name].residual(model, x, Parameters(params, what)), x.shape[0], what)
+    cond = problem.conditions[name]
+    r = cond.residual(model, x, Parameters(params, what))
+    if getattr(cond, "rows", "points") == "one":  # an integral condition: one row however many nodes
+        return check_integral(r, x.shape[0], what)
+    return check_residual(r, x.shape[0], what)
 
 
 def pointwise_residual(problem: Problem, model: Callable, x: torch.Tensor, params: Mapping) -> torch.Tensor:
@@ -83,9 +87,9 @@ def on_first_token(problem: Problem, name: str) -> bool:
     """Whether term ``name`` uses only the first token under a sequence loss: initial
     conditions and observations (Zhao et al. 2024, §3.3: the initial condition on the first
     element; observations are of the prediction)."""
-    from .problems.conditions import Data, Initial
+    from .problems.conditions import Data, Initial, Integral
 
-    return isinstance(problem.conditions.get(name), (Initial, Data))
+    return isinstance(problem.conditions.get(name), (Initial, Data, Integral))
 
 
 def member_losses(problem: Problem, model: Callable, points: Mapping[str, torch.Tensor],
@@ -96,6 +100,10 @@ def member_losses(problem: Problem, model: Callable, points: Mapping[str, torch.
     parameter values for that term's rows. Each member's value equals :func:`loss_terms`
     of that member alone."""
     terms: dict[str, torch.Tensor] = {}
+    integral = [n for n in points if getattr(problem.conditions.get(n), "rows", "points") == "one"]
+    if integral and members > 1:
+        raise ValueError(f"condition {integral[0]!r} of {problem.name} is an integral condition (one row for all its "
+                         f"nodes); batched ensembles cannot split it between members — train the members one by one")
     for name, x in points.items():
         r = term_residual(problem, model, name, x, params[name])
         rm = r.reshape(members, -1, r.shape[1])

@@ -38,7 +38,7 @@ def test_train_prints_json_and_saves_a_reloadable_run(tmp_path):
 
     run = load_run(out)
     assert run.config.parameters == {"nu": 0.00318} and run.config.steps == 30 and run.config.width == 8
-    assert run.problem.values == {"nu": 0.00318}
+    assert run.problem.values == {"nu": 0.00318, "lambda1": 1.0}
     assert len(run.history.where("loss")[0]) == 30 and run.history.status == "completed"
     # the reloaded model reproduces the recorded error
     again = Evaluator(run.problem)(run.model)
@@ -92,7 +92,7 @@ def test_bad_input_exits_nonzero_with_a_message(capsys, argv, message):
 def test_problems_lists_the_zoo(capsys):
     code, out, _ = run_main(capsys, "problems")
     assert code == 0
-    assert "burgers: u_t + u u_x - ν u_xx = 0" in out
+    assert "burgers: u_t + λ1 u u_x - ν u_xx = 0" in out
     assert "oscillator:" in out
 
 

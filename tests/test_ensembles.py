@@ -57,7 +57,7 @@ def test_parameter_ensemble_matches_sequential_runs():
     histories = train_ensemble(problems, models, seeds=[0, 0, 0], **KW)
     for m, p in enumerate(problems):
         ref_model, ref = sequential(p, 0)
-        assert histories[m].meta["parameters"] == {"nu": nus[m]}
+        assert histories[m].meta["parameters"] == {"nu": nus[m], "lambda1": 1.0}
         assert np.allclose(histories[m]["loss/residual"], ref["loss/residual"], rtol=1e-10, atol=1e-14)
         assert torch.allclose(flat(models[m]), flat(ref_model), atol=1e-12, rtol=0)
     assert histories[0]["loss/residual"][-1] != histories[2]["loss/residual"][-1]

@@ -59,7 +59,7 @@ def test_a_typo_in_a_parameter_name_lists_the_declared_names():
     with pytest.raises(UnknownParameterError) as e:
         short_train(typo)
     assert str(e.value) == ("the residual of burgers asked for p['mu'], which is not a parameter of the problem; "
-                            "its parameters (and unknowns) are ['nu']")
+                            "its parameters (and unknowns) are ['lambda1', 'nu']")
     assert isinstance(e.value, KeyError)  # code that catches KeyError still does
 
 

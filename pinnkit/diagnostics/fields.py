@@ -8,7 +8,7 @@ import torch
 
 from ..balancing import Context
 from ..losses import pointwise_residual
-from ..problems.problem import Problem
+from ..problems.problem import Problem, align_sign
 from ..training.evaluate import predict, relative_l2
 
 __all__ = ["Fields", "fields", "residual_field", "residual_at_points", "term_gradient_norms", "relative_l2"]
@@ -49,6 +49,8 @@ def fields(problem: Problem, model, shape: Sequence[int] | None = None, params: 
     x = problem.test_grid(shape)
     pred = predict(model, x)[:, 0]
     ref = problem.reference_on(x)[:, 0] if problem.reference is not None else None
+    if ref is not None:
+        ref = align_sign(pred, ref, problem.sign_free)
     return Fields(problem, shape, x, pred, ref, residual_field(problem, model, x, params))
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..losses import loss_terms
-from ..problems.problem import Problem
+from ..problems.problem import Problem, align_sign
 from ..training.callbacks import Callback
 from ..training.evaluate import predict, relative_l2
 from .conditioning import gradient_cosines, gradient_histograms, term_gradients
@@ -194,7 +194,8 @@ class Recorder(Callback):
         g = self.grid
         pred = predict(model, g.x)[:, 0]
         res = residual_field(problem, model, g.x, params if params is not None else problem.initial_values)
-        err = np.abs(pred - g.ref) if g.ref is not None else None
+        ref = align_sign(pred, g.ref, problem.sign_free) if g.ref is not None else None
+        err = np.abs(pred - ref) if ref is not None else None
         pts = None
         if self.show_points != 0 and points is not None:
             pts = points.detach().double().numpy() if torch.is_tensor(points) else np.asarray(points, float)
@@ -202,7 +203,7 @@ class Recorder(Callback):
                 pts = pts[np.sort(self._rng.choice(len(pts), self.show_points, replace=False))]
             else:
                 pts = pts.copy()
-        rel = relative_l2(pred, g.ref) if g.ref is not None else None
+        rel = relative_l2(pred, ref) if ref is not None else None
         cw = np.array(causal_weights, float) if causal_weights is not None else None
         return Snapshot(step, t, pred, err, res, pts, losses or {}, weights or {}, grad_norms or {}, rel,
                         causal_weights=cw, shape=g.shape)

@@ -9,6 +9,7 @@ Value functions ``g(x, params)`` take a tensor ``x: (n, d)`` and return ``(n, 1)
 """
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from typing import Callable
 
@@ -18,7 +19,8 @@ import torch
 from .derivatives import gradient
 from .domains import Box
 
-__all__ = ["Condition", "Dirichlet", "Neumann", "Periodic", "Initial", "Data", "ValueFn"]
+__all__ = ["Condition", "Dirichlet", "Neumann", "Periodic", "Initial", "Data", "ValueFn", "Integral",
+           "Normalisation", "Orthogonality", "quadrature"]
 
 ValueFn = Callable[[torch.Tensor, dict], torch.Tensor]
 
@@ -49,6 +51,9 @@ class Condition(ABC):
 
     #: free coordinates of the sampled set (used to make grids on edges)
     component: int = 0
+    #: rows of the residual: ``"points"`` (one per sampled point) or ``"one"`` (an integral
+    #: condition reduces its quadrature nodes to a single row, see :class:`Integral`)
+    rows: str = "points"
 
     @abstractmethod
     def sample(self, n: int, rng: np.random.Generator, method: str = "random") -> np.ndarray: ...
@@ -171,3 +176,117 @@ class Data(Condition):
         if x.shape[0] != len(self.y):
             raise ValueError(f"data residual expects the {len(self.y)} observation points; got {x.shape[0]}")
         return _component(u(x), self.component) - torch.as_tensor(self.y, dtype=x.dtype)
+
+
+def quadrature(domain: Box, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes ``(n, 1)`` and weights ``(n,)`` of the ``n``-point Gauss–Legendre rule on a 1D
+    domain (exact for polynomials of degree ``2n − 1``)."""
+    n = _check_count(n)
+    if domain.dim != 1:
+        raise ValueError(f"integral conditions are defined on 1D domains; this domain has coordinates {domain.names}")
+    t, w = np.polynomial.legendre.leggauss(n)
+    lo, hi = domain.low[0], domain.high[0]
+    half = (hi - lo) / 2
+    return (lo + half * (t + 1))[:, None], half * w
+
+
+class Integral(Condition):
+    """A constraint on an integral of the solution, ``F[u] = ∫_Ω f(u(x), x) dx − c = 0``:
+    its residual is **one row** ``(1, k)`` however many points it is given (``rows = "one"``),
+    which the loss checks. Normalisation, orthogonality and conservation constraints are of
+    this kind.
+
+    The integral is computed by the ``n``-point Gauss–Legendre rule on the (1D) domain:
+    ``sample(n)`` returns its nodes (deterministic: ``rng`` and ``method`` are not used),
+    and :meth:`residual` refuses points that are not the nodes of some rule, naming the
+    condition. Subclasses implement :meth:`integrand` ``(u_values (n, out), x) -> (n, k)``.
+    """
+
+    rows = "one"
+
+    def __init__(self, domain: Box, nodes: int = 200, component: int = 0):
+        quadrature(domain, nodes)  # checks the domain and the count
+        self.domain, self.nodes, self.component = domain, int(nodes), component
+
+    def sample(self, n, rng=None, method="random"):
+        return quadrature(self.domain, n)[0]
+
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The quadrature weights ``(n,)`` of the nodes ``x`` (which must be the nodes of the
+        ``n``-point rule, as :meth:`sample` returns them)."""
+        nodes, w = quadrature(self.domain, x.shape[0])
+        if x.ndim != 2 or x.shape[1] != 1 or not np.allclose(x.detach().cpu().double().numpy(), nodes,
+                                                               rtol=1e-5, atol=1e-6 * (1 + abs(nodes).max())):
+            raise ValueError(f"{type(self).__name__} condition: the points are not the nodes of the "
+                             f"{x.shape[0]}-point Gauss–Legendre rule on {self.domain.names}; it integrates on the "
+                             f"points its sample() returns (do not resample or perturb them)")
+        return torch.as_tensor(w, dtype=x.dtype)
+
+    def integrand(self, values: torch.Tensor, x: torch.Tensor, params: dict) -> torch.Tensor:
+        raise NotImplementedError
+
+    def target(self, params: dict) -> torch.Tensor | float:
+        return 0.0
+
+    def residual(self, u, x, params):
+        w = self.weights(x)
+        f = self.integrand(u(x), x, params)
+        if f.ndim != 2 or f.shape[0] != x.shape[0]:
+            raise ValueError(f"{type(self).__name__}: integrand returned shape {tuple(f.shape)} for "
+                             f"{x.shape[0]} nodes; expected ({x.shape[0]}, k)")
+        return (w[:, None] * f).sum(dim=0, keepdim=True) - self.target(params)
+
+
+class Normalisation(Integral):
+    """``∫ u² dx = value`` (of output ``component``): removes the scale freedom of an
+    eigenfunction and excludes ``u ≡ 0``."""
+
+    def __init__(self, domain: Box, value: float = 1.0, nodes: int = 200, component: int = 0):
+        super().__init__(domain, nodes, component)
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"normalisation value must be a finite number > 0; got {value!r}")
+        self.value = float(value)
+
+    def integrand(self, values, x, params):
+        return _component(values, self.component) ** 2
+
+    def target(self, params):
+        return self.value
+
+
+class Orthogonality(Integral):
+    """``∫ u φ_j dx = 0`` for each of the given states ``φ_j`` (trained models, frozen, or
+    callables ``numpy (N, 1) -> (N, 1)``): the constraint that turns a ground-state solver
+    into one for the next excited state. Residual: one row, one column per state."""
+
+    def __init__(self, domain: Box, states, nodes: int = 200, component: int = 0):
+        super().__init__(domain, nodes, component)
+        states = list(states)
+        if not states:
+            raise ValueError("orthogonality needs at least one state")
+        for i, s in enumerate(states):
+            if not callable(s):
+                raise TypeError(f"orthogonality: state {i} is a {type(s).__name__}, not a model or a callable")
+            if isinstance(s, torch.nn.Module):
+                s.requires_grad_(False)
+        self.states = states
+        self._cache: dict = {}
+
+    def _values(self, x: torch.Tensor) -> torch.Tensor:
+        key = (x.shape[0], x.dtype)
+        if key not in self._cache:
+            cols = []
+            with torch.no_grad():
+                for s in self.states:
+                    if isinstance(s, torch.nn.Module):
+                        p = next(iter(s.parameters()), None)
+                        v = s(x.detach().to(p.dtype if p is not None else x.dtype))[:, :1].to(x.dtype)
+                    else:
+                        v = torch.as_tensor(np.asarray(s(x.detach().double().numpy()), float).reshape(-1, 1),
+                                            dtype=x.dtype)
+                    cols.append(v)
+            self._cache[key] = torch.cat(cols, dim=1)
+        return self._cache[key]
+
+    def integrand(self, values, x, params):
+        return _component(values, self.component) * self._values(x)

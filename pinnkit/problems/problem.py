@@ -14,7 +14,7 @@ from .derivatives import Derivatives
 from .domains import Box
 
 __all__ = ["Parameter", "Problem", "GridReference", "Residual", "Parameters", "UnknownParameterError",
-           "ParameterRangeWarning", "check_residual"]
+           "ParameterRangeWarning", "check_residual", "check_integral", "align_sign"]
 
 #: residual(x, u, D, p) -> (N, k); ``D`` is a :class:`Derivatives` over ``x``
 Residual = Callable[[torch.Tensor, torch.Tensor, Derivatives, Mapping], torch.Tensor]
@@ -66,6 +66,29 @@ def check_residual(r, n: int, what: str) -> torch.Tensor:
         raise ValueError(f"{what} returned shape ({n}, {n}) for {n} points; {expected}. An ({n},) tensor was "
                          f"broadcast against an ({n}, 1) one: u, D(u, ...) and x[:, 0:1] are ({n}, 1), "
                          f"x[:, 0] is ({n},) — write x[:, 0:1]")
+    return r
+
+
+def align_sign(pred: np.ndarray, ref: np.ndarray, sign_free: bool = True) -> np.ndarray:
+    """``ref`` or ``−ref``, whichever is nearer ``pred`` in the l2 sense (``ref`` itself
+    unless ``sign_free``): an eigenfunction is only defined up to its sign."""
+    if not sign_free:
+        return ref
+    pred, ref = np.asarray(pred, float), np.asarray(ref, float)
+    return -ref if np.sum((pred + ref) ** 2) < np.sum((pred - ref) ** 2) else ref
+
+
+def check_integral(r, nodes: int, what: str) -> torch.Tensor:
+    """The residual of an integral condition as ``(1, k)`` — one row whatever the number of
+    ``nodes`` it integrates over — or an error naming ``what`` returned what."""
+    expected = "expected a torch tensor of shape (1, k): one row (the integral), one column per constraint"
+    if not isinstance(r, torch.Tensor):
+        raise TypeError(f"{what} returned a {type(r).__module__}.{type(r).__name__}; {expected}")
+    if r.ndim == 0:
+        r = r.reshape(1, 1)
+    if r.ndim != 2 or r.shape[0] != 1:
+        raise ValueError(f"{what} is an integral condition and returned shape {tuple(r.shape)} for its {nodes} "
+                         f"nodes; {expected} (sum the weighted integrand over the nodes)")
     return r
 
 
@@ -165,6 +188,9 @@ class Problem:
     factory: Callable[..., "Problem"] | None = None
     #: true values of the unknowns, when known (an inverse problem made from a zoo problem)
     truth: dict[str, float] = field(default_factory=dict)
+    #: the reference is defined up to its sign (an eigenfunction): errors are measured against
+    #: whichever of ``±reference`` is nearer the prediction (:func:`align_sign`)
+    sign_free: bool = False
 
     def __post_init__(self):
         if set(self.parameters) & set(self.unknowns):

@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..problems.problem import Problem
+from ..problems.problem import Problem, align_sign
 
 __all__ = ["Evaluator", "relative_l2", "predict"]
 
@@ -47,5 +47,6 @@ class Evaluator:
 
     def __call__(self, model) -> dict[str, float]:
         pred = predict(model, self.x)
-        e = pred - self.u
-        return {"rel_l2": relative_l2(pred, self.u), "max_abs": float(np.max(np.abs(e))), "mse": float(np.mean(e**2))}
+        u = align_sign(pred, self.u, self.problem.sign_free)
+        e = pred - u
+        return {"rel_l2": relative_l2(pred, u), "max_abs": float(np.max(np.abs(e))), "mse": float(np.mean(e**2))}

@@ -29,6 +29,9 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "helmholtz": ("helmholtz", "helmholtz"),
     "convection_lagrangian": ("convection_lagrangian", "convection_lagrangian"),
     "regression1d": ("regression", "regression1d"),
+    "infinite_well": ("quantum", "infinite_well"),
+    "finite_well": ("quantum", "finite_well"),
+    "barrier": ("quantum", "barrier"),
 }
 
 
