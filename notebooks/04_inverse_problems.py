@@ -279,7 +279,7 @@ answer_log_step = ...  # your answer
 answer_log_step = 0.05 * np.exp(-0.01 * 0.05 * 20.0)
 
 # %%
-L.check_log_step(answer_log_step, nu0=0.05, grad_nu=20.0, lr=0.01)
+L.check_log_step(answer_log_step, kappa0=0.05, grad_kappa=20.0, lr=0.01)
 
 # %% [markdown]
 # **E2.** The relative error $|\hat\kappa - \kappa|/\kappa$ of the κ identified from your CSV file in section 1.
@@ -325,7 +325,7 @@ L.check_not_identifiable(answer_not_identifiable, THREE)
 # ## The claim, on the recorded numbers
 
 # %%
-checks = [L.check_log_step(answer_log_step, nu0=0.05, grad_nu=20.0, lr=0.01),
+checks = [L.check_log_step(answer_log_step, kappa0=0.05, grad_kappa=20.0, lr=0.01),
           L.check_relative_error(answer_csv_error, csv_kappa, kappa),
           L.check_first_identified(answer_first_count, err["count"], 0.01),
           L.check_not_identifiable(answer_not_identifiable, THREE)]

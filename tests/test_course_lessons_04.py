@@ -27,18 +27,18 @@ def no_answer(check, *args, **kwargs):
 
 
 def test_log_step_is_the_chain_rule():
-    # ∂L/∂s = ν ∂L/∂ν, so ν1 = ν0 exp(−lr ν0 g)
-    for nu0, g, lr in ((0.05, 20.0, 0.01), (1e-3, -5.0, 0.1), (2.0, 0.3, 1.0)):
-        assert L.log_step(nu0, g, lr) == pytest.approx(nu0 * math.exp(-lr * nu0 * g), rel=1e-12)
-    assert 0 < L.log_step(1e-3, 1e4, 1.0) < 1e-3  # a step that would take ν = ν0 − lr·g far below 0
+    # ∂L/∂s = κ ∂L/∂κ, so κ1 = κ0 exp(−lr κ0 g)
+    for kappa0, g, lr in ((0.05, 20.0, 0.01), (1e-3, -5.0, 0.1), (2.0, 0.3, 1.0)):
+        assert L.log_step(kappa0, g, lr) == pytest.approx(kappa0 * math.exp(-lr * kappa0 * g), rel=1e-12)
+    assert 0 < L.log_step(1e-3, 1e4, 1.0) < 1e-3  # a step that would take κ0 − lr·g far below 0
     with pytest.raises(ValueError, match="positive"):
         L.log_step(0.0, 1.0, 0.1)
 
 
 def test_check_log_step():
-    right(L.check_log_step(0.05 * math.exp(-0.01 * 0.05 * 20.0), nu0=0.05, grad_nu=20.0, lr=0.01))
-    wrong(L.check_log_step(0.05 - 0.01 * 20.0, nu0=0.05, grad_nu=20.0, lr=0.01), "the step is taken on s")
-    wrong(L.check_log_step(0.05 * math.exp(-0.01 * 20.0), nu0=0.05, grad_nu=20.0, lr=0.01), "ν·∂L/∂ν")
+    right(L.check_log_step(0.05 * math.exp(-0.01 * 0.05 * 20.0), kappa0=0.05, grad_kappa=20.0, lr=0.01))
+    wrong(L.check_log_step(0.05 - 0.01 * 20.0, kappa0=0.05, grad_kappa=20.0, lr=0.01), "the step is taken on s")
+    wrong(L.check_log_step(0.05 * math.exp(-0.01 * 20.0), kappa0=0.05, grad_kappa=20.0, lr=0.01), "κ·∂L/∂κ")
     no_answer(L.check_log_step)
 
 

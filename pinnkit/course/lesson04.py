@@ -14,16 +14,16 @@ __all__ = ["log_step", "relative_error", "first_identified", "trajectory", "chec
            "check_relative_error", "check_first_identified", "check_not_identifiable"]
 
 
-def log_step(nu0: float, grad_nu: float, lr: float) -> float:
-    """ν after one plain gradient-descent step of size ``lr`` on ``s = ln ν``, for a loss whose
-    derivative with respect to ν is ``grad_nu`` at ν0 — computed by autograd through ``ν = exp(s)``
-    (the chain rule gives ``∂L/∂s = ν ∂L/∂ν``, so ``ν1 = ν0 exp(−lr ν0 ∂L/∂ν)``)."""
+def log_step(kappa0: float, grad_kappa: float, lr: float) -> float:
+    """κ after one plain gradient-descent step of size ``lr`` on ``s = ln κ``, for a loss whose
+    derivative with respect to κ is ``grad_kappa`` at κ0 — computed by autograd through ``κ = exp(s)``
+    (the chain rule gives ``∂L/∂s = κ ∂L/∂κ``, so ``κ1 = κ0 exp(−lr κ0 ∂L/∂κ)``)."""
     import torch
 
-    if not (isinstance(nu0, (int, float)) and nu0 > 0 and math.isfinite(nu0)):
-        raise ValueError(f"a log-parametrised ν needs a positive, finite ν0; got {nu0!r}")
-    s = torch.tensor(math.log(nu0), dtype=torch.float64, requires_grad=True)
-    loss = float(grad_nu) * torch.exp(s)  # linear in ν: ∂L/∂ν = grad_nu
+    if not (isinstance(kappa0, (int, float)) and kappa0 > 0 and math.isfinite(kappa0)):
+        raise ValueError(f"a log-parametrised κ needs a positive, finite κ0; got {kappa0!r}")
+    s = torch.tensor(math.log(kappa0), dtype=torch.float64, requires_grad=True)
+    loss = float(grad_kappa) * torch.exp(s)  # linear in κ: ∂L/∂κ = grad_kappa
     loss.backward()
     with torch.no_grad():
         return float(torch.exp(s - lr * s.grad))
@@ -53,12 +53,12 @@ def trajectory(history, name: str):
     return history.where(column)
 
 
-def check_log_step(answer, nu0: float = 0.05, grad_nu: float = 20.0, lr: float = 0.01) -> Result:
-    """ν after one gradient step on ``s = ln ν`` (see :func:`log_step`)."""
-    expected = log_step(nu0, grad_nu, lr)
-    return check_number(answer, expected, name="ν after one step on s = ln ν", rtol=1e-3,
-                        hint="the step is taken on s, not on ν: ∂L/∂s = ν·∂L/∂ν, s1 = s0 − lr·∂L/∂s, "
-                             "then ν1 = exp(s1).")
+def check_log_step(answer, kappa0: float = 0.05, grad_kappa: float = 20.0, lr: float = 0.01) -> Result:
+    """κ after one gradient step on ``s = ln κ`` (see :func:`log_step`)."""
+    expected = log_step(kappa0, grad_kappa, lr)
+    return check_number(answer, expected, name="κ after one step on s = ln κ", rtol=1e-3,
+                        hint="the step is taken on s, not on κ: ∂L/∂s = κ·∂L/∂κ, s1 = s0 − lr·∂L/∂s, "
+                             "then κ1 = exp(s1).")
 
 
 def check_relative_error(answer, identified: float, true: float) -> Result:
