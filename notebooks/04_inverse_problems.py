@@ -134,8 +134,8 @@ print(f"identified κ = {csv_kappa:.5f} from {len(pts)} noisy points, started fr
 # %% [markdown]
 # ## 2. How many observations?
 #
-# `data={"points": n, "noise": σ}` draws `n` observations from the reference on the test grid (the same nodes for
-# every seed of a count, different nodes for a different seed) with noise $\sigma\cdot\mathrm{std}(u)\cdot N(0,1)$;
+# `data={"points": n, "noise": σ}` draws `n` observations from the reference on the test grid (drawn
+# anew for each seed, so the seeds differ in the data as well as in the network) with noise $\sigma\cdot\mathrm{std}(u)\cdot N(0,1)$;
 # pinnkit then knows the true κ and the history carries it beside the trajectory. All settings of sections 2–4
 # train in one `sweep`, in parallel, and land in the run store (a second execution trains nothing).
 
