@@ -257,10 +257,16 @@ class Normalisation(Integral):
 class Orthogonality(Integral):
     """``∫ u φ_j dx = 0`` for each of the given states ``φ_j`` (trained models, frozen, or
     callables ``numpy (N, 1) -> (N, 1)``): the constraint that turns a ground-state solver
-    into one for the next excited state. Residual: one row, one column per state."""
+    into one for the next excited state. Residual: one row, one column per state.
 
-    def __init__(self, domain: Box, states, nodes: int = 200, component: int = 0):
+    ``scale_invariant`` (default): each column is the cosine ``∫uφ_j / (‖u‖ ‖φ_j‖)``, which a
+    rescaling of ``u`` does not change. The plain inner product ``∫uφ_j`` can be lowered by
+    shrinking ``u``, and with it as a penalty the excited-state loss collapses to ``u ≈ 0`` (the
+    tests show it); the cosine keeps the penalty's minimum at orthogonality only."""
+
+    def __init__(self, domain: Box, states, nodes: int = 200, component: int = 0, scale_invariant: bool = True):
         super().__init__(domain, nodes, component)
+        self.scale_invariant = bool(scale_invariant)
         states = list(states)
         if not states:
             raise ValueError("orthogonality needs at least one state")
@@ -290,3 +296,13 @@ class Orthogonality(Integral):
 
     def integrand(self, values, x, params):
         return _component(values, self.component) * self._values(x)
+
+    def residual(self, u, x, params):
+        w = self.weights(x)
+        v = _component(u(x), self.component)
+        phi = self._values(x)
+        inner = (w[:, None] * v * phi).sum(dim=0, keepdim=True)
+        if not self.scale_invariant:
+            return inner
+        norms = torch.sqrt((w * v[:, 0] ** 2).sum()) * torch.sqrt((w[:, None] * phi**2).sum(dim=0, keepdim=True))
+        return inner / norms.clamp(min=torch.finfo(v.dtype).tiny ** 0.5)

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+import torch
+from torch import nn
 
-__all__ = ["Eigenpairs", "schrodinger_fd", "cell_average", "excited_state"]
+__all__ = ["Eigenpairs", "schrodinger_fd", "cell_average", "excited_state", "Deflated"]
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,70 @@ def schrodinger_fd(potential: Callable[[np.ndarray], np.ndarray] | None, a: floa
     return Eigenpairs(energies=np.asarray(energies, float), x=nodes, states=psi)
 
 
+class Deflated(nn.Module):
+    """``ψ̃ = ψ − Σ_j (∫ψφ_j / ∫φ_j²) φ_j``: the model with the states already found projected
+    out, so ``ψ̃`` is orthogonal to each ``φ_j`` exactly (the projection is taken with the
+    Gauss–Legendre rule of ``nodes`` points on the 1D ``domain``; the coefficients depend on
+    the network, not on the input point, so ``ψ̃``'s derivatives are ``ψ' − Σ c_j φ_j'``).
+
+    A penalty on ``∫ψφ_j`` alone does not find the next state: ``ψ = cφ_0`` with a scale-
+    invariant residual of zero, the normalisation and the penalty make a local minimum
+    (``c² = ½`` for a unit weight), and a larger weight moves it to ``ψ ≈ 0``; the cosine form
+    is stationary at ``ψ ∝ φ_0``. Projecting removes that direction from the model. The
+    states are frozen. ``satisfies`` adds ``"orthogonal"`` (the condition
+    :func:`excited_state` adds), so the loss leaves that term out.
+
+    ``normalise`` (default): ``ψ̃`` is also divided by its norm, so ``∫ψ̃² = 1`` holds exactly
+    (and ``"normalisation"`` is satisfied too). Without it the projected state can start —
+    and stay — tiny: a random network is smooth, mostly made of the low states just
+    projected out, and near ``ψ̃ = 0`` the normalisation penalty's pull vanishes (measured:
+    the infinite well's third state and the barrier's second ended at ``∫ψ̃² ≈ 0``)."""
+
+    taylor_unsupported = "the projection is nonlocal (coefficients are integrals over the domain)"
+
+    def __init__(self, model: nn.Module, states: Sequence[nn.Module], domain, nodes: int = 200,
+                 condition: str = "orthogonal", normalise: bool = True):
+        super().__init__()
+        from .conditions import quadrature
+
+        if not states:
+            raise ValueError("Deflated needs at least one state to project out")
+        for i, s in enumerate(states):
+            if not isinstance(s, nn.Module):
+                raise TypeError(f"Deflated: state {i} is a {type(s).__name__}; project out trained models")
+            s.requires_grad_(False)
+        self.model = model
+        self.states = nn.ModuleList(states)
+        x, w = quadrature(domain, nodes)
+        p = next(iter(model.parameters()))
+        self.register_buffer("nodes", torch.as_tensor(x, dtype=p.dtype))
+        self.register_buffer("weights", torch.as_tensor(w, dtype=p.dtype))
+        self.normalise = bool(normalise)
+        self.satisfies = tuple(getattr(model, "satisfies", ())) + (condition,) + (("normalisation",) if normalise else ())
+        self.in_dim, self.out_dim = getattr(model, "in_dim", 1), getattr(model, "out_dim", 1)
+
+    def _phi(self, x):
+        return torch.cat([s(x)[:, :1] for s in self.states], dim=1)
+
+    def forward(self, x):
+        nodes, w = self.nodes.to(x.dtype), self.weights.to(x.dtype)
+        psi_n, phi_n = self.model(nodes)[:, :1], self._phi(nodes)
+        coef = (w[:, None] * psi_n * phi_n).sum(0) / (w[:, None] * phi_n**2).sum(0)
+        out = self.model(x) - self._phi(x) @ coef[:, None]
+        if self.normalise:  # ∫ψ̃² = 1 exactly: ψ̃ / ‖ψ̃‖ with the same quadrature
+            rest = psi_n - phi_n @ coef[:, None]
+            out = out / torch.sqrt((w[:, None] * rest**2).sum())
+        return out
+
+
 def excited_state(problem, states: Sequence, name: str = "orthogonal", nodes: int = 200):
     """``problem`` asked for the next eigenstate: its reference moved to level
     ``len(states)`` and an :class:`~pinnkit.problems.conditions.Orthogonality` condition
     ``∫ψ φ_j = 0`` to each state already found (trained models or callables; they are
-    frozen). The problem must be a zoo eigenproblem (a ``level`` parameter)."""
+    frozen). The problem must be a zoo eigenproblem (a ``level`` parameter). Train a
+    :class:`Deflated` model on it (which satisfies the condition exactly); the condition
+    then measures what is left, and a plain model trained on it with the condition as a
+    penalty is the approach that fails (see :class:`Deflated`)."""
     from .conditions import Orthogonality
 
     if "level" not in problem.parameters:
