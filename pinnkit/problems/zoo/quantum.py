@@ -62,8 +62,8 @@ def _scale(problem: str, s) -> float:
     return v
 
 
-def _well(name: str, domain: Box, potential_t, potential_np, parameters: dict, energy: float, reference,
-          equation: str, factory) -> Problem:
+def _well(name: str, domain: Box, potential_t, parameters: dict, energy: float, reference, equation: str,
+          factory) -> Problem:
     a, b = domain.low[0], domain.high[0]
     length = b - a
 
@@ -103,7 +103,7 @@ def infinite_well(level: float = 0, scale_invariance: float = 1.0, guess: float 
     guess = check_number("infinite_well", "guess", guess)
     domain = Box((0.0,), (1.0,), ("x",))
     reference = lambda X: math.sqrt(2) * np.sin(n * math.pi * np.asarray(X, float)[:, :1])  # noqa: E731
-    return _well("infinite_well", domain, lambda x: torch.zeros_like(x), None,
+    return _well("infinite_well", domain, lambda x: torch.zeros_like(x),
                  _common_parameters(n - 1, s, guess, (0.0, 100.0)), (n * math.pi) ** 2, reference,
                  "−ψ'' = Eψ on [0, 1], ψ(0) = ψ(1) = 0, ∫ψ² = 1; E_n = n²π²", infinite_well)
 
@@ -113,8 +113,7 @@ def _fd_problem(name, domain, potential_np, potential_t, level, parameters, equa
                                                  level + 1))
     state = LazyReference(lambda: pairs.solved.state(level))
     energy = float(pairs.solved.energies[level])
-    return _well(name, domain, potential_t, potential_np, parameters, energy, lambda X: state.solved(X),
-                 equation, factory)
+    return _well(name, domain, potential_t, parameters, energy, lambda X: state.solved(X), equation, factory)
 
 
 def finite_well(depth: float = 20.0, width: float = 1.0, level: float = 0, scale_invariance: float = 1.0,
