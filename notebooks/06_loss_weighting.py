@@ -150,7 +150,8 @@ print(f"‖∇L_r‖ / ‖∇L_b‖ at initialisation: {fmt(rho_init)} (median [
 # Each scheme trains the same network from the same seeds on fresh points every step (Adam $10^{-3}$, decaying by 0.9
 # every 1000 steps, as in the paper but for `steps` instead of 40 000 steps). LRA, grad-norm and NTK keep one weight for
 # the four edges (`balancer_options={"groups": {"boundary": [...]}}`); grad-norm is recomputed every 500 steps, NTK
-# every 100 (the paper's), LRA every 10.
+# every 100 (the paper's), LRA every 10. Grad-norm here sets the new weights outright at each update: its authors also
+# smooth them with a moving average, which one `RunConfig` cannot chain onto it (`docs/methods/grad-norm.md`).
 
 # %%
 keys = [(m, s) for m in METHODS for s in range(seeds)]
