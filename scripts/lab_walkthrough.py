@@ -129,8 +129,9 @@ def shoot(page, locator, path: Path) -> str | None:
     """Scroll ``locator`` into view and screenshot the window; None if there is nothing to show."""
     if not locator.count():
         return None
-    locator.evaluate("e => e.scrollIntoView({block: e.offsetHeight > innerHeight - 120 ? 'end' : 'center'})")
-    time.sleep(1.5)
+    for _ in range(3):        # cells drawn as they come into view change the heights above: scroll again
+        locator.evaluate("e => e.scrollIntoView({block: e.offsetHeight > innerHeight - 120 ? 'start' : 'center'})")
+        time.sleep(1.0)
     page.screenshot(path=str(path))
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 

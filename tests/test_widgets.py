@@ -729,3 +729,11 @@ def test_setup_loads_panel_again_into_a_reloaded_page(monkeypatch):
     assert len(loads) == 2
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     assert resources.frontend_session() is None  # a script, pytest, a served app
+
+
+def test_status_line_bolds_a_name_without_parameters():
+    from pinnkit_widgets.views import status_text
+
+    progress = {"step": 3, "total": 10, "steps_per_s": 1.0, "eta": 7.0}
+    line = status_text(zoo.get("heat"), progress, None, label="heat ")   # a problem without shown parameters
+    assert line.startswith("**heat** step 3 / 10"), line

@@ -134,7 +134,8 @@ def curves_view(curves: dict, title: str, *, logy: bool | None = True, width: in
 
 def status_text(problem, progress: dict, snap, history=None, label: str = "") -> str:
     """A Markdown line: step / total, steps/s, ETA, current relative L2, run status."""
-    parts = [f"**{label or problem.name}** step {progress['step']} / {progress['total']}",
+    label = label.strip() or problem.name  # "**heat **" (a space before the closing **) is not bold
+    parts = [f"**{label}** step {progress['step']} / {progress['total']}",
              f"{progress['steps_per_s']:.1f} steps/s", f"ETA {progress['eta']:.0f} s"]
     if snap is not None and snap.rel_l2 is not None:
         parts.append(f"rel L2 (coarse grid) {snap.rel_l2:.3e}")
