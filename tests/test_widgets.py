@@ -737,3 +737,11 @@ def test_status_line_bolds_a_name_without_parameters():
     progress = {"step": 3, "total": 10, "steps_per_s": 1.0, "eta": 7.0}
     line = status_text(zoo.get("heat"), progress, None, label="heat ")   # a problem without shown parameters
     assert line.startswith("**heat** step 3 / 10"), line
+
+
+def test_long_int_slider_label_is_short_and_wraps():
+    from pinnkit_widgets.controls import WRAP_TITLE, Controls
+
+    slider = Controls(RunConfig(problem="heat")).widgets["resample_every"]
+    assert slider.name == "redraw / refine the residual points every n steps (0 = sampler's default)"
+    assert WRAP_TITLE in slider.stylesheets
