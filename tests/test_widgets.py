@@ -745,3 +745,18 @@ def test_long_int_slider_label_is_short_and_wraps():
     slider = Controls(RunConfig(problem="heat")).widgets["resample_every"]
     assert slider.name == "redraw / refine the residual points every n steps (0 = sampler's default)"
     assert WRAP_TITLE in slider.stylesheets
+
+
+def test_field_colour_bar_names_the_quantity_not_the_run():
+    import holoviews as hv
+
+    from pinnkit.diagnostics.recorder import Grid
+    from pinnkit_widgets import setup
+    from pinnkit_widgets.views import field_view
+
+    setup()
+    problem = zoo.get("heat")
+    grid = Grid.of(problem, most=8)
+    img = field_view(grid, np.ones(int(np.prod(grid.shape))), "fix it: causal ε = 10: |error|",
+                     problem.domain.names, log=True)
+    assert hv.Store.lookup_options("bokeh", img, "plot").kwargs["clabel"] == "log10 |error|"

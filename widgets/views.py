@@ -75,7 +75,10 @@ def field_view(grid, values, label: str, names, *, log: bool = False, points=Non
         label_z = label
     img = hv.Image((a1, a0, z), [names[1], names[0]], label_z).opts(
         cmap=cmap or ("viridis" if log else "RdBu_r"), colorbar=True, width=width, height=height,
-        title=label, framewise=True, tools=["hover"], clim=clim if clim is not None else (np.nan, np.nan))
+        title=label, framewise=True, tools=["hover"], clim=clim if clim is not None else (np.nan, np.nan),
+        # the colour bar names the quantity only: the title names the run ("fix it: causal ε = 10:
+        # prediction" as a colour-bar label is taller than the plot and runs into the next one)
+        clabel=("log10 " if log else "") + label.rsplit(": ", 1)[-1])
     if points is not None and len(points):
         img = img * hv.Points((points[:, 1], points[:, 0]), [names[1], names[0]]).opts(
             color="white", line_color="black", size=3, alpha=0.6)
