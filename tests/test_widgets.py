@@ -559,6 +559,7 @@ def test_log_axes_label_few_ticks_that_cover_the_data():
         axis = _log_axis([lo, hi])
         ticks, (a, b) = axis["yticks"], axis["ylim"]
         assert 2 <= len(ticks) <= 7 and a <= lo and hi <= b and all(a <= t <= b for t in ticks), (lo, hi, axis)
+    assert _log_axis([1.0, 1e4])["ylim"] == (0.1, 1e5)   # a weight of exactly 1 is not drawn on the frame
 
 
 def test_live_dashboard_redraws_only_the_open_tab_and_updates_a_tab_when_opened():

@@ -23,7 +23,8 @@ def _log_limits(values, floor=1e-12):
     if v.size == 0:
         return (1e-3, 1.0)
     lo, hi = max(v.min(), floor), max(v.max(), floor * 10)
-    return (10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi) + 1e-9))
+    # a value on a whole decade (a constant weight of 1) lies inside the frame, not on its edge
+    return (10 ** math.floor(math.log10(lo) - 1e-9), 10 ** math.ceil(math.log10(hi) + 1e-9))
 
 
 def _log_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
