@@ -197,9 +197,8 @@ def walk(browser, base: str, work: Path, name: str, out: Path, timeout: float) -
         areas = nb.locator(".jp-Cell-outputArea")
         row["widget_png"] = shoot(page, areas.filter(has=page.locator("canvas, button")).first,
                                   out / f"{name}_widget.png")
-        figures = areas.filter(has=page.locator("img, canvas"))
-        row["end_png"] = shoot(page, (figures if figures.count() else areas).last,
-                               out / f"{name}_end.png")
+        figures = nb.locator(".jp-OutputArea img, .jp-OutputArea canvas")   # the last figure itself
+        row["end_png"] = shoot(page, (figures if figures.count() else areas).last, out / f"{name}_end.png")
     except Exception as e:                            # report and go on with the next lesson
         row["failure"] = f"{type(e).__name__}: {e}"[:1500]
         page.screenshot(path=str(out / f"{name}_failure.png"))
