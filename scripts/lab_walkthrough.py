@@ -11,7 +11,8 @@ or ``--timeout`` seconds pass), waits for the plots to stop appearing, counts er
 canvases (Bokeh plots), images and buttons, and saves two screenshots in ``OUT``:
 ``NN_name_widget.png`` (the first output holding a canvas or a button: the live view) and
 ``NN_name_end.png`` (the last figure). The kernel is shut down through the REST API before
-the next lesson. ``OUT/report.json`` holds the numbers; a Markdown table is printed.
+the next lesson. ``OUT/report.json`` holds the numbers (lessons named on the command line
+replace their rows in it); a Markdown table is printed.
 Chromium is ``$PINNKIT_CHROMIUM`` (default /usr/bin/chromium; ``apt-get install chromium``).
 """
 from __future__ import annotations
@@ -240,7 +241,10 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="pinnkit-walkthrough-"))
     shutil.copytree(ROOT / "notebooks", work / "notebooks")
     proc, base = start_lab(work, args.quick, args.out / "lab.log")
-    rows = []
+    rows, report_path = [], args.out / "report.json"
+    # lessons named on the command line replace their rows in the last report of the same mode
+    old = json.loads(report_path.read_text()) if report_path.exists() else {}
+    kept = [r for r in old.get("lessons", []) if r["lesson"] not in names] if old.get("quick") == args.quick else []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -248,13 +252,14 @@ def main() -> int:
                 rows.append(walk(browser, base, work, name, args.out, args.timeout))
                 print(f"{name}: " + json.dumps({k: rows[-1].get(k) for k in
                       ("seconds", "errors", "canvases", "images", "buttons", "timed_out", "failure")}), flush=True)
-                report = {"quick": args.quick, "lessons": rows}
-                (args.out / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+                every = sorted(kept + rows, key=lambda r: r["lesson"])
+                report_path.write_text(json.dumps({"quick": args.quick, "lessons": every}, indent=1,
+                                                  ensure_ascii=False))
             browser.close()
     finally:
         stop_server(proc)
         shutil.rmtree(work, ignore_errors=True)
-    print(table(rows))
+    print(table(sorted(kept + rows, key=lambda r: r["lesson"])))
     return int(any(r.get("failure") or r.get("errors") or r.get("timed_out") for r in rows))
 
 
