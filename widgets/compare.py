@@ -69,7 +69,6 @@ class Compare:
             values = [np.asarray(v, float) for c in curves for _, v in c.values()]
             return (overlays[0] * overlays[1]).opts(      # one log axis for both runs' terms
                 title="loss per term, both runs", logy=True,   # the legend says which line is which run
-                framewise=True,   # the product of two overlays loses theirs: else the steps axis stays put
                 width=520, height=260, **_log_axis(np.concatenate(values) if values else [1.0]))
 
         def overlay(kind):
@@ -211,7 +210,6 @@ class Compare:
             values = [np.asarray(v[1], float) for run in self.runs for n, v in run.curves("weight/").items()
                       if n in colours and len(v[1])]
             return hv.Overlay(curves).opts(logy=True, title=title, width=width, height=height, padding=0.1,
-                                           framewise=True,   # else the steps axis keeps the first frame's range
                                            legend_position="right", **_log_axis(np.concatenate(values or [[1.0]])))
 
         return hv.DynamicMap(view, streams=[self.pipe]).opts(framewise=True)
