@@ -193,6 +193,8 @@ def walk(browser, base: str, work: Path, name: str, out: Path, timeout: float) -
                    buttons=nb.locator(".jp-OutputArea button").count(),
                    blocked=sorted(set(blocked)), console_errors=console[:10])
         row["first_error"] = errors.first.inner_text()[-1500:] if errors.count() else None
+        stderr = nb.locator("[data-mime-type='application/vnd.jupyter.stderr']")   # e.g. a comm's traceback
+        row["stderr"] = [t[-1500:] for t in stderr.evaluate_all("es => es.map(e => e.textContent)")]
         prompts = nb.locator(".jp-CodeCell .jp-InputPrompt").evaluate_all("ps => ps.map(p => p.textContent)")
         row["cells_run"] = f"{sum(p.strip().strip('[]:').isdigit() for p in prompts)}/{n_code}"
         areas = nb.locator(".jp-Cell-outputArea")
@@ -213,14 +215,14 @@ def walk(browser, base: str, work: Path, name: str, out: Path, timeout: float) -
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| lesson | seconds | settled | cells run | errors | canvases | images | buttons | blocked |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| lesson | seconds | settled | cells run | errors | stderr | canvases | images | buttons | blocked |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "failure" in r:
-            lines.append(f"| {r['lesson']} | failed: {r['failure'][:80]} |  |  |  |  |  |  |  |")
+            lines.append(f"| {r['lesson']} | failed: {r['failure'][:80]} |  |  |  |  |  |  |  |  |")
             continue
         secs = f"{r['seconds']}" + (" (timeout)" if r["timed_out"] else "")
-        lines.append(f"| {r['lesson']} | {secs} | {r['settled_seconds']} | {r['cells_run']} | {r['errors']} | "
+        lines.append(f"| {r['lesson']} | {secs} | {r['settled_seconds']} | {r['cells_run']} | {r['errors']} | {len(r.get('stderr', []))} | "
                      f"{r['canvases']} | {r['images']} | {r['buttons']} | {len(r['blocked'])} |")
     return "\n".join(lines)
 
