@@ -559,6 +559,7 @@ def test_log_axes_label_few_ticks_that_cover_the_data():
         axis = _log_axis([lo, hi])
         ticks, (a, b) = axis["yticks"], axis["ylim"]
         assert 2 <= len(ticks) <= 7 and a <= lo and hi <= b and all(a <= t <= b for t in ticks), (lo, hi, axis)
+    assert _log_axis([1.0, 1e4])["ylim"] == (0.1, 1e5)   # a weight of exactly 1 is not drawn on the frame
 
 
 def test_live_dashboard_redraws_only_the_open_tab_and_updates_a_tab_when_opened():
@@ -729,3 +730,34 @@ def test_setup_loads_panel_again_into_a_reloaded_page(monkeypatch):
     assert len(loads) == 2
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     assert resources.frontend_session() is None  # a script, pytest, a served app
+
+
+def test_status_line_bolds_a_name_without_parameters():
+    from pinnkit_widgets.views import status_text
+
+    progress = {"step": 3, "total": 10, "steps_per_s": 1.0, "eta": 7.0}
+    line = status_text(zoo.get("heat"), progress, None, label="heat ")   # a problem without shown parameters
+    assert line.startswith("**heat** step 3 / 10"), line
+
+
+def test_long_int_slider_label_is_short_and_wraps():
+    from pinnkit_widgets.controls import WRAP_TITLE, Controls
+
+    slider = Controls(RunConfig(problem="heat")).widgets["resample_every"]
+    assert slider.name == "redraw / refine the residual points every n steps (0 = sampler's default)"
+    assert WRAP_TITLE in slider.stylesheets
+
+
+def test_field_colour_bar_names_the_quantity_not_the_run():
+    import holoviews as hv
+
+    from pinnkit.diagnostics.recorder import Grid
+    from pinnkit_widgets import setup
+    from pinnkit_widgets.views import field_view
+
+    setup()
+    problem = zoo.get("heat")
+    grid = Grid.of(problem, most=8)
+    img = field_view(grid, np.ones(int(np.prod(grid.shape))), "fix it: causal ε = 10: |error|",
+                     problem.domain.names, log=True)
+    assert hv.Store.lookup_options("bokeh", img, "plot").kwargs["clabel"] == "log10 |error|"

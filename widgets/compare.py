@@ -68,7 +68,7 @@ class Compare:
                         for c, run, lab, dash in zip(curves, self.runs, self.labels, ("solid", "dashed"))]
             values = [np.asarray(v, float) for c in curves for _, v in c.values()]
             return (overlays[0] * overlays[1]).opts(      # one log axis for both runs' terms
-                title=f"loss per term ({self.labels[0]} solid, {self.labels[1]} dashed)", logy=True,
+                title="loss per term, both runs", logy=True,   # the legend says which line is which run
                 width=520, height=260, **_log_axis(np.concatenate(values) if values else [1.0]))
 
         def overlay(kind):
@@ -107,7 +107,7 @@ class Compare:
             curves.append(hv.Curve((x, y), name, "u" if not log else "|error|", label=f"{lab} (step {snap.step})")
                           .opts(color=color, line_dash=dash, line_width=1.8))
         extra = {"ylim": (top * 1e-6, top * 3)} if log and top > 0 else {}   # six decades below the largest error
-        return hv.Overlay(curves).opts(title=f"{kind}: {' vs '.join(self.labels)}", width=420, height=260,
+        return hv.Overlay(curves).opts(title=f"{kind}, both runs", width=420, height=260,   # the legend names them
                                        logy=log, legend_position="bottom_left" if log else "top_right", **extra)
 
     def _clim(self, kind):

@@ -81,6 +81,10 @@ class ParameterSlider:
         self.widget.value = math.log10(v) if self.parameter.log else float(v)
 
 
+# a slider title longer than the slider wraps instead of running under the next column's plots
+WRAP_TITLE = ".bk-slider-title { white-space: normal; }"
+
+
 def _widget(name: str, info: dict, value):
     """A Panel widget for one RunConfig field, from its ``widget`` hint."""
     hint = info["widget"]
@@ -97,8 +101,10 @@ def _widget(name: str, info: dict, value):
         return pn.widgets.Checkbox(label=hint[1], value=bool(value))
     if kind == "int":
         start, end, step = hint[1:4]
+        label = label.split(" (default")[0]          # the field's help, less its long "(default: ...)"
         text = f"{label} ({hint[4]})" if len(hint) > 4 else label
-        return pn.widgets.IntSlider(label=text, start=start, end=end, step=step, value=int(value or 0))
+        return pn.widgets.IntSlider(label=text, start=start, end=end, step=step, value=int(value or 0),
+                                    stylesheets=[WRAP_TITLE])
     if kind == "text":
         return pn.widgets.TextInput(label=hint[1], placeholder=hint[2], value=_as_text(value))
     if kind == "intinput":

@@ -23,7 +23,8 @@ def _log_limits(values, floor=1e-12):
     if v.size == 0:
         return (1e-3, 1.0)
     lo, hi = max(v.min(), floor), max(v.max(), floor * 10)
-    return (10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi) + 1e-9))
+    # a value on a whole decade (a constant weight of 1) lies inside the frame, not on its edge
+    return (10 ** math.floor(math.log10(lo) - 1e-9), 10 ** math.ceil(math.log10(hi) + 1e-9))
 
 
 def _log_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
@@ -75,7 +76,10 @@ def field_view(grid, values, label: str, names, *, log: bool = False, points=Non
         label_z = label
     img = hv.Image((a1, a0, z), [names[1], names[0]], label_z).opts(
         cmap=cmap or ("viridis" if log else "RdBu_r"), colorbar=True, width=width, height=height,
-        title=label, framewise=True, tools=["hover"], clim=clim if clim is not None else (np.nan, np.nan))
+        title=label, framewise=True, tools=["hover"], clim=clim if clim is not None else (np.nan, np.nan),
+        # the colour bar names the quantity only: the title names the run ("fix it: causal ε = 10:
+        # prediction" as a colour-bar label is taller than the plot and runs into the next one)
+        clabel=("log10 " if log else "") + label.rsplit(": ", 1)[-1])
     if points is not None and len(points):
         img = img * hv.Points((points[:, 1], points[:, 0]), [names[1], names[0]]).opts(
             color="white", line_color="black", size=3, alpha=0.6)
@@ -134,7 +138,8 @@ def curves_view(curves: dict, title: str, *, logy: bool | None = True, width: in
 
 def status_text(problem, progress: dict, snap, history=None, label: str = "") -> str:
     """A Markdown line: step / total, steps/s, ETA, current relative L2, run status."""
-    parts = [f"**{label or problem.name}** step {progress['step']} / {progress['total']}",
+    label = label.strip() or problem.name  # "**heat **" (a space before the closing **) is not bold
+    parts = [f"**{label}** step {progress['step']} / {progress['total']}",
              f"{progress['steps_per_s']:.1f} steps/s", f"ETA {progress['eta']:.0f} s"]
     if snap is not None and snap.rel_l2 is not None:
         parts.append(f"rel L2 (coarse grid) {snap.rel_l2:.3e}")
