@@ -15,23 +15,10 @@ from pinnkit.course import Result
 from pinnkit.course import lesson05 as L
 from pinnkit.diagnostics import Recorder
 from pinnkit.recipes import run
+from course_asserts import no_answer, right, wrong
 
 CONV = RunConfig(problem="convection", parameters={"beta": 30.0}, width=8, depth=2, sampler="uniform", num_points=64,
                  condition_points={"initial": 32, "periodic": 16}, steps=6, eval_every=3)
-
-
-def right(r: Result):
-    assert isinstance(r, Result) and r.ok, r
-
-
-def wrong(r: Result, hint: str):
-    assert isinstance(r, Result) and not r.ok, r
-    assert hint.lower() in r.message.lower(), f"the message should point at {hint!r}: {r.message}"
-
-
-def no_answer(check, *args, **kwargs):
-    with pytest.raises(ValueError, match="no answer yet"):
-        check(..., *args, **kwargs)
 
 
 # --- helpers against closed forms ------------------------------------------------------------

@@ -11,22 +11,9 @@ import torch
 
 from pinnkit.course import Result
 from pinnkit.course import lesson06
+from course_asserts import no_answer, right, wrong
 
 G_R, G_B = [0.9, -0.3, 0.05], [0.01, -0.02, 0.03]
-
-
-def right(r: Result):
-    assert isinstance(r, Result) and r.ok, r
-
-
-def wrong(r: Result, hint: str):
-    assert isinstance(r, Result) and not r.ok, r
-    assert hint.lower() in r.message.lower(), f"the message should point at {hint!r}: {r.message}"
-
-
-def no_answer(check, *args, **kwargs):
-    with pytest.raises(ValueError, match="no answer yet"):
-        check(..., *args, **kwargs)
 
 
 # --- the checks ----------------------------------------------------------------------------

@@ -9,20 +9,7 @@ import pytest
 
 from pinnkit.course import Result
 from pinnkit.course import lesson00
-
-
-def right(r: Result):
-    assert isinstance(r, Result) and r.ok, r
-
-
-def wrong(r: Result, hint: str):
-    assert isinstance(r, Result) and not r.ok, r
-    assert hint.lower() in r.message.lower(), f"the message should point at {hint!r}: {r.message}"
-
-
-def no_answer(check, *args, **kwargs):
-    with pytest.raises(ValueError, match="no answer yet"):
-        check(..., *args, **kwargs)
+from course_asserts import no_answer, right, wrong
 
 
 # --- lesson 00 ---------------------------------------------------------------------------

@@ -13,20 +13,6 @@ from pinnkit.course import Result
 from pinnkit.course import lesson01
 
 
-def right(r: Result):
-    assert isinstance(r, Result) and r.ok, r
-
-
-def wrong(r: Result, hint: str):
-    assert isinstance(r, Result) and not r.ok, r
-    assert hint.lower() in r.message.lower(), f"the message should point at {hint!r}: {r.message}"
-
-
-def no_answer(check, *args, **kwargs):
-    with pytest.raises(ValueError, match="no answer yet"):
-        check(..., *args, **kwargs)
-
-
 # --- lesson 01 ---------------------------------------------------------------------------
 def test_lesson01_checks():
     right(lesson01.check_second_derivative(-math.sin(1.0) * math.exp(-0.5)))
@@ -170,6 +156,7 @@ def test_lesson02_a_short_run_without_the_initial_term_drifts_to_zero():
 
 # --- lesson 03 ---------------------------------------------------------------------------
 from pinnkit.course import lesson03  # noqa: E402
+from course_asserts import no_answer, right, wrong
 
 
 def test_lesson03_checks():
