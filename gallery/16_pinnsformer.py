@@ -227,7 +227,8 @@ res = record("16_pinnsformer", claims=claims,
              peak_over_start_mb={f"{p}/{n}": summary(v) for p, d in mem.items() for n, v in d.items()},
              params={p: dict(t.params) for p, t in tables.items()}, ratio_of_medians=ratios,
              half_budget_gain={f"{p}/{n}": summary(g[0]) for (p, n), g in gain.items()},
-             wall_seconds=wall, sweep_seconds=sweep_seconds)
+             wall_seconds=wall, sweep_seconds=sweep_seconds,
+             training_seconds=sum(r.metrics["time"] for t in tables.values() for rs in t.runs.values() for r in rs))
 
 # %% [markdown]
 # How to read the verdicts: the direction holds when PINNsFormer's median error is below the
