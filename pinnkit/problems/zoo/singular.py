@@ -80,7 +80,7 @@ def legendre_exact(x: np.ndarray, n: int) -> np.ndarray:
 def legendre_torch(x: torch.Tensor, n: int) -> torch.Tensor:
     """``P_n(x)`` in torch by Bonnet's recurrence ``(k+1) P_{k+1} = (2k+1) x P_k − k P_{k−1}``
     (differentiable: autograd gives its derivatives)."""
-    p0, p1 = torch.ones_like(x), x
+    p0, p1 = 1 + 0 * x, x  # (1 + 0·x keeps the graph: P_0 has a zero derivative, not none)
     if n == 0:
         return p0
     for k in range(1, int(n)):
