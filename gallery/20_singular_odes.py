@@ -179,7 +179,8 @@ display(Markdown("\n".join(rows)))
 # PINN's 6.8e-2 [6.6e-4, 0.67], with LRA at 0.12. In the median, the errors near the singular
 # points are about the same size as the errors overall; the error profiles do not peak at
 # $x = \pm1$ or at $x = 0$. LRA's weights as published (Alg. 1) grow to
-# $10^4$–$10^6$ on the point conditions, whose gradients shrink as they are met, and L-BFGS then
+# $5\cdot10^3$–$8\cdot10^5$ (Legendre) and ~$10^2$ (hypergeometric, up to $4\cdot10^5$) on the
+# point conditions, whose gradients shrink as they are met, and L-BFGS then
 # works on a badly scaled loss.
 
 # %% tags=["gallery-figure"]
@@ -228,9 +229,9 @@ print("still falling (median ratio > 1.5) over the last half of L-BFGS:", ", ".j
 # ## The claims, checked
 #
 # **Verdict** (full run). (1) LRA: **not reproduced**. Its median error was higher than the
-# plain PINN's on all five problems, by 3× (Legendre n = 6) to 230× (₂F₁(½,½;1)). (2) grad-norm:
+# plain PINN's on all five problems, by 1.7× (Legendre n = 6) to 230× (₂F₁(½,½;1)). (2) grad-norm:
 # **not reproduced**. It was lower on one problem of five (Legendre n = 6, 31×) and higher, by
-# 1.2–4×, on the other four. (3) "Both reach < 1e-2, near the singular points too": **not
+# 1.25–4.2×, on the other four. (3) "Both reach < 1e-2, near the singular points too": **not
 # reproduced**. Twelve of the fifteen (problem, method) pairs do in the median, but Legendre n = 6
 # fails for the plain PINN and LRA, and ₂F₁(½,½;1) fails for LRA. This is pinnkit's result with its
 # own balancers at its own budget. It says nothing about the paper's weighting rule, which is not
