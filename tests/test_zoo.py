@@ -152,6 +152,7 @@ FD_TOL = {
     "convection_lagrangian": 1e-12,  # v = sin s does not depend on t: the FD residual v_t is exactly 0
     "regression1d": 1e-12,  # u − f has no derivative: the residual of the reference is exactly 0
     "infinite_well": 3e-4, "finite_well": 1e-4, "barrier": 6e-4,
+    "legendre": 1.5e-5, "hypergeometric": 1.3e-2,  # (2F1(1, 1; 2; x) = −ln(1 − x)/x steepens towards x = 1)
 }
 #: where a potential jumps: ψ'' jumps there, so a difference quotient that straddles it is not
 #: second order; the FD checks keep their points 0.02 away (both sides are checked)
@@ -289,6 +290,7 @@ CONDITIONS = {
     "convection_lagrangian": ["initial", "periodic"],
     "infinite_well": ["left", "right", "normalisation"], "finite_well": ["left", "right", "normalisation"],
     "barrier": ["left", "right", "normalisation"],
+    "legendre": ["left", "right"], "hypergeometric": ["left", "regularity"],
 }
 CONDITION_CASES = [(n, c) for n, cs in CONDITIONS.items() for c in cs]
 
@@ -297,7 +299,10 @@ def test_condition_cases_cover_every_condition(problems):
     assert sorted(CONDITION_CASES) == sorted((n, c) for n in ZOO for c in problems[n].conditions)
 
 
-COND_TOL = {"allen_cahn": 2e-5, "reaction_diffusion": 1e-6, "burgers": 1e-12, "finite_well": 1e-5, "barrier": 1e-5}
+COND_TOL = {"allen_cahn": 2e-5, "reaction_diffusion": 1e-6, "burgers": 1e-12, "finite_well": 1e-5, "barrier": 1e-5,
+            "hypergeometric": 1.5e-6}
+# (hypergeometric: its indicial condition c y'(0) = ab y(0) through a central difference of step 1e-3
+# of scipy's 2F1 across x = 0, whose truncation error c h² y'''(0)/6 is measured 5.0e-7)
 # (the wells' references are normalised by the trapezoid rule on the FD nodes; the condition integrates
 # their cubic interpolant by Gauss–Legendre: measured |∫ψ² − 1| 3.0e-6 and 6.8e-7)
 
@@ -350,6 +355,8 @@ VALID = {
                     "guess": "any"},
     "barrier": {"height": "nonnegative", "width": "positive", "level": "level", "scale_invariance": "unit",
                 "guess": "any"},
+    "legendre": {"n": "degree"},
+    "hypergeometric": {"a": "any", "b": "any", "c": "any", "x_max": "unit"},
 }
 CASES = [(n, k, kind) for n, params in VALID.items() for k, kind in params.items()]
 
@@ -367,6 +374,9 @@ def _bad(kind):
     if kind == "level":  # an eigenstate's index: an integer 0..4
         return st.one_of(nonfinite, st.floats(max_value=-1e-300, allow_nan=False, allow_infinity=False),
                          st.sampled_from([0.5, 1.25, 5.0, 17.0]))
+    if kind == "degree":  # a polynomial degree: an integer >= 0 (no upper limit)
+        return st.one_of(nonfinite, st.floats(max_value=-1e-300, allow_nan=False, allow_infinity=False),
+                         st.sampled_from([0.5, 1.25, 2.5, 7.01]))
     if kind == "unit":
         return st.one_of(nonfinite, st.floats(max_value=-1e-300, allow_nan=False, allow_infinity=False),
                          st.floats(min_value=1.0 + 1e-9, max_value=1e6))
@@ -432,6 +442,7 @@ NEW_VALUE = {
     "convection_lagrangian": ("beta", 10.0),
     "regression1d": ("a", 0.05),
     "infinite_well": ("level", 1.0), "finite_well": ("depth", 30.0), "barrier": ("height", 80.0),
+    "legendre": ("n", 5.0), "hypergeometric": ("a", 0.5),
 }
 #: problems whose reference does not depend on the parameter changed above: the characteristic
 #: frame's state v = sin s is the same for every β (β enters only the map back to x)
