@@ -33,6 +33,7 @@ from .combining import COMBINERS, Combiner, MultiAdam, make_combiner
 from .losses import CausalResidual, mean_square
 from .models import MODELS, ACTIVATIONS, build_model
 from .models.engines import ENGINES
+from .models.laplacians import LAPLACIANS, make_laplacian
 from .optim import OPTIMIZERS, make_plan
 from .problems import zoo
 from .problems.problem import Problem
@@ -69,7 +70,8 @@ def _problems():
 _LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}, "model": "mlp", "model_options": {},
                    "scale_inputs": True, "sampler_options": {}, "resample_conditions": None,
                    "optimizer_options": {}, "lbfgs_options": {}, "combine_options": {}, "strategy": "none",
-                   "strategy_options": {}, "unknowns": {}, "data": {}}
+                   "strategy_options": {}, "unknowns": {}, "data": {},
+                   "laplacian": "exact", "laplacian_options": {}}
 
 
 #: the largest learning rate a RunConfig accepts
@@ -141,6 +143,10 @@ class RunConfig:
     threads: int | None = _setting(None, "torch CPU threads (default: torch's setting; sweeps share the cores)")
     eval_every: int = _setting(100, "steps between evaluations of the error against the reference")
     engine: str | None = _setting(None, "derivative engine (default autograd)", choices=lambda: sorted(ENGINES))
+    laplacian: str = _setting("exact", "Laplacian in D.laplacian: exact, or an unbiased random estimate "
+                                       "(hutchinson, stde)", choices=lambda: list(LAPLACIANS))
+    laplacian_options: dict = _setting({}, "estimator options: {\"samples\": S} for hutchinson, "
+                                           "{\"rand_batch\": B} for stde")
 
     def __post_init__(self):
         if self.combine not in COMBINE_CHOICES:
@@ -174,6 +180,7 @@ class RunConfig:
             choices = f.metadata.get("choices")
             if choices is not None and f.name != "engine" and v not in choices():
                 raise ValueError(f"unknown {f.name} {v!r}; choose one of {list(choices())}")
+        make_laplacian(self.laplacian, self.laplacian_options)  # bad estimator options raise here
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
@@ -272,7 +279,8 @@ class Recipe:
         return dict(sampler=self.sampler, balancer=self.balancer, optimizer=self.plan, combine=self.combiner,
                     residual_loss=self.make_residual_loss(problem), condition_points=c.condition_points,
                     resample_conditions=c.resample_conditions, eval_every=c.eval_every, seed=c.seed, dtype=c.dtype,
-                    threads=c.threads, engine=c.engine)
+                    threads=c.threads, engine=c.engine, laplacian=c.laplacian,
+                    laplacian_options=c.laplacian_options)
 
     def train(self, callbacks: Sequence[Callback] = (), progress: bool = True, **train_options) -> History:
         """``train_options`` go to :func:`pinnkit.train` (``checkpoint``, ``checkpoint_every``,
