@@ -2,11 +2,11 @@
 
 On the cube ``[−1, 1]^d`` with Dirichlet data on its whole boundary:
 
-    − Δu = c u,   u(x) = (1/√d) Σ_{i=1}^{d} sin(π x_i / 2 + x_{i+1} / 2),   c = (π² + 1) / 4
+    − Δu = k² c u,   u(x) = (1/√d) Σ_{i=1}^{d} sin(k (π x_i / 2 + x_{i+1} / 2)),   c = (π² + 1) / 4
 
 (indices cyclic: ``x_{d+1} = x_1``). Every term couples two neighbouring coordinates (a
 "two-body" solution in the sense of the high-dimensional tests of Shi et al., NeurIPS 2024,
-arXiv:2412.00088) and has Laplacian ``−(π²/4 + 1/4)`` times itself, so ``Δu = −c u`` for
+arXiv:2412.00088) and has Laplacian ``−k² (π²/4 + 1/4)`` times itself, so ``Δu = −k² c u`` for
 every ``d >= 2``. The terms are odd, so ``u`` has mean zero and (with the ``1/√d``) a spread
 of order one whatever ``d``: its relative L2 error measures the fit, not a constant offset.
 
@@ -28,11 +28,11 @@ import torch
 from ..conditions import Condition, _check_count
 from ..domains import Box
 from ..problem import Parameter, Problem
-from ._common import numpy_reference
+from ._common import check_number, numpy_reference
 
 __all__ = ["poisson_nd", "poisson_nd_exact", "POISSON_ND_C", "BoxBoundary", "coordinate_names"]
 
-#: −Δu = c u for the closed form
+#: −Δu = k² c u for the closed form
 POISSON_ND_C = (math.pi**2 + 1) / 4
 _LETTERS = "abcdefghijklmnopqrsuvwxyz"
 
@@ -42,10 +42,10 @@ def coordinate_names(d: int) -> tuple[str, ...]:
     return tuple(_LETTERS[i] if i < len(_LETTERS) else chr(0x4E00 + i - len(_LETTERS)) for i in range(d))
 
 
-def poisson_nd_exact(x: torch.Tensor) -> torch.Tensor:
-    """``u(x: (N, d)) = (1/√d) Σ sin(π x_i/2 + x_{i+1}/2) -> (N, 1)`` (cyclic, d >= 2)."""
+def poisson_nd_exact(x: torch.Tensor, k: float = 1.0) -> torch.Tensor:
+    """``u(x: (N, d)) = (1/√d) Σ sin(k (π x_i/2 + x_{i+1}/2)) -> (N, 1)`` (cyclic, d >= 2)."""
     d = x.shape[1]
-    a = math.pi / 2 * x + 0.5 * torch.roll(x, -1, dims=1)
+    a = k * (math.pi / 2 * x + 0.5 * torch.roll(x, -1, dims=1))
     return torch.sin(a).sum(1, keepdim=True) / math.sqrt(d)
 
 
@@ -83,8 +83,9 @@ class _HighDimProblem(Problem):
         return super().test_grid(shape)
 
 
-def poisson_nd(d: float = 5) -> Problem:
-    """−Δu = (π²+1)/4 · u on [−1, 1]^d with u = (1/√d) Σ sin(πx_i/2 + x_{i+1}/2), Dirichlet data."""
+def poisson_nd(k: float = 1.0, d: float = 5) -> Problem:
+    """−Δu = k²(π²+1)/4 · u on [−1, 1]^d, u = (1/√d) Σ sin(k(πx_i/2 + x_{i+1}/2)), Dirichlet data."""
+    k = check_number("poisson_nd", "k", k, positive=True)
     if isinstance(d, bool) or not isinstance(d, (int, float, np.integer, np.floating)) or not math.isfinite(d) \
             or int(d) != d or d < 2:
         raise ValueError(f"poisson_nd: d must be an integer >= 2 (the dimension); got {d!r}")
@@ -92,16 +93,17 @@ def poisson_nd(d: float = 5) -> Problem:
     domain = Box((-1.0,) * d, (1.0,) * d, coordinate_names(d))
 
     def residual(x, u, D, p):
-        return -D.laplacian(u) - POISSON_ND_C * poisson_nd_exact(x)
+        return -D.laplacian(u) - p["k"] ** 2 * POISSON_ND_C * poisson_nd_exact(x, p["k"])
 
     return _HighDimProblem(
         name="poisson_nd",
         domain=domain,
         residual=residual,
-        conditions={"boundary": BoxBoundary(domain, lambda x, p: poisson_nd_exact(x))},
-        parameters={"d": Parameter(d, 2, 1000, log=True, doc="dimension d (an integer)")},
-        reference=numpy_reference(poisson_nd_exact),
+        conditions={"boundary": BoxBoundary(domain, lambda x, p: poisson_nd_exact(x, p["k"]))},
+        parameters={"k": Parameter(k, 0.25, 4.0, doc="frequency k"),
+                    "d": Parameter(d, 2, 1000, log=True, doc="dimension d (an integer)")},
+        reference=numpy_reference(lambda x: poisson_nd_exact(x, k)),
         test_shape=(2,) * d,
-        equation="−Δu = (π²+1)/4 · u,  u = (1/√d) Σ sin(πx_i/2 + x_{i+1}/2) on [−1, 1]^d",
+        equation="−Δu = k²(π²+1)/4 · u,  u = (1/√d) Σ sin(k(πx_i/2 + x_{i+1}/2)) on [−1, 1]^d",
         factory=poisson_nd,
     )
