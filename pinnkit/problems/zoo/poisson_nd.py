@@ -101,7 +101,7 @@ def poisson_nd(k: float = 1.0, d: float = 5) -> Problem:
         residual=residual,
         conditions={"boundary": BoxBoundary(domain, lambda x, p: poisson_nd_exact(x, p["k"]))},
         parameters={"k": Parameter(k, 0.25, 4.0, doc="frequency k"),
-                    "d": Parameter(d, 2, 1000, log=True, doc="dimension d (an integer)")},
+                    "d": Parameter(d, 2, 1000, doc="dimension d (an integer)")},
         reference=numpy_reference(lambda x: poisson_nd_exact(x, k)),
         test_shape=(2,) * d,
         equation="−Δu = k²(π²+1)/4 · u,  u = (1/√d) Σ sin(k(πx_i/2 + x_{i+1}/2)) on [−1, 1]^d",
