@@ -33,6 +33,7 @@ from .combining import COMBINERS, Combiner, MultiAdam, make_combiner
 from .losses import CausalResidual, mean_square
 from .models import MODELS, ACTIVATIONS, build_model
 from .models.engines import ENGINES
+from .models.laplacians import LAPLACIANS, make_laplacian
 from .optim import OPTIMIZERS, make_plan
 from .problems import zoo
 from .problems.problem import Problem
@@ -70,7 +71,8 @@ def _problems():
 _LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}, "model": "mlp", "model_options": {},
                    "scale_inputs": True, "sampler_options": {}, "resample_conditions": None,
                    "optimizer_options": {}, "lbfgs_options": {}, "combine_options": {}, "strategy": "none",
-                   "strategy_options": {}, "unknowns": {}, "data": {}, "time_budget": None}
+                   "strategy_options": {}, "unknowns": {}, "data": {}, "time_budget": None,
+                   "laplacian": "exact", "laplacian_options": {}}
 
 
 #: the largest learning rate a RunConfig accepts
@@ -144,6 +146,10 @@ class RunConfig:
     engine: str | None = _setting(None, "derivative engine (default autograd)", choices=lambda: sorted(ENGINES))
     time_budget: float | None = _setting(None, "stop training after this many seconds of wall time (None: no "
                                          "limit; the steps stay the cap); the history's status says so")
+    laplacian: str = _setting("exact", "Laplacian in D.laplacian: exact, or an unbiased random estimate "
+                                       "(hutchinson, stde)", choices=lambda: list(LAPLACIANS))
+    laplacian_options: dict = _setting({}, "estimator options: {\"samples\": S} for hutchinson, "
+                                           "{\"rand_batch\": B} for stde")
 
     def __post_init__(self):
         if self.combine not in COMBINE_CHOICES:
@@ -181,6 +187,7 @@ class RunConfig:
             choices = f.metadata.get("choices")
             if choices is not None and f.name != "engine" and v not in choices():
                 raise ValueError(f"unknown {f.name} {v!r}; choose one of {list(choices())}")
+        make_laplacian(self.laplacian, self.laplacian_options)  # bad estimator options raise here
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
@@ -279,7 +286,8 @@ class Recipe:
         return dict(sampler=self.sampler, balancer=self.balancer, optimizer=self.plan, combine=self.combiner,
                     residual_loss=self.make_residual_loss(problem), condition_points=c.condition_points,
                     resample_conditions=c.resample_conditions, eval_every=c.eval_every, seed=c.seed, dtype=c.dtype,
-                    threads=c.threads, engine=c.engine)
+                    threads=c.threads, engine=c.engine, laplacian=c.laplacian,
+                    laplacian_options=c.laplacian_options)
 
     def train(self, callbacks: Sequence[Callback] = (), progress: bool = True, **train_options) -> History:
         """``train_options`` go to :func:`pinnkit.train` (``checkpoint``, ``checkpoint_every``,

@@ -33,6 +33,7 @@ from pinnkit.problems.zoo.convection import convection_exact
 from pinnkit.problems.zoo.heat import heat_exact
 from pinnkit.problems.zoo.helmholtz import helmholtz_exact
 from pinnkit.problems.zoo.poisson import poisson1d_exact, poisson2d_exact
+from pinnkit.problems.zoo.poisson_nd import poisson_nd_exact
 from pinnkit.problems.zoo.regression import regression1d_exact
 from pinnkit.problems.zoo.reaction import reaction_diffusion_strang, reaction_exact
 from pinnkit.problems.zoo.wave import wave_exact
@@ -71,6 +72,7 @@ EXACT = {
     "convection_lagrangian": lambda x, v: torch.sin(x[:, :1]),  # v(s, t) = sin s, for every β
     "regression1d": lambda x, v: regression1d_exact(x, v["a"]),
     "infinite_well": lambda x, v: math.sqrt(2) * torch.sin((v["level"] + 1) * math.pi * x[:, :1]),
+    "poisson_nd": lambda x, v: poisson_nd_exact(x, v["k"]),
 }
 
 
@@ -153,6 +155,7 @@ FD_TOL = {
     "regression1d": 1e-12,  # u − f has no derivative: the residual of the reference is exactly 0
     "infinite_well": 3e-4, "finite_well": 1e-4, "barrier": 6e-4,
     "legendre": 1.5e-5, "hypergeometric": 1.3e-2,  # (2F1(1, 1; 2; x) = −ln(1 − x)/x steepens towards x = 1)
+    "poisson_nd": 1e-4,
 }
 #: where a potential jumps: ψ'' jumps there, so a difference quotient that straddles it is not
 #: second order; the FD checks keep their points 0.02 away (both sides are checked)
@@ -291,6 +294,7 @@ CONDITIONS = {
     "infinite_well": ["left", "right", "normalisation"], "finite_well": ["left", "right", "normalisation"],
     "barrier": ["left", "right", "normalisation"],
     "legendre": ["left", "right"], "hypergeometric": ["left", "regularity"],
+    "poisson_nd": ["boundary"],
 }
 CONDITION_CASES = [(n, c) for n, cs in CONDITIONS.items() for c in cs]
 
@@ -357,6 +361,7 @@ VALID = {
                 "guess": "any"},
     "legendre": {"n": "degree"},
     "hypergeometric": {"a": "any", "b": "any", "c": "any", "x_max": "unit"},
+    "poisson_nd": {"k": "positive", "d": "dimension"},
 }
 CASES = [(n, k, kind) for n, params in VALID.items() for k, kind in params.items()]
 
@@ -380,6 +385,9 @@ def _bad(kind):
     if kind == "unit":
         return st.one_of(nonfinite, st.floats(max_value=-1e-300, allow_nan=False, allow_infinity=False),
                          st.floats(min_value=1.0 + 1e-9, max_value=1e6))
+    if kind == "dimension":  # an integer >= 2
+        return st.one_of(nonfinite, st.floats(max_value=1.99, allow_nan=False, allow_infinity=False),
+                         st.sampled_from([2.5, 7.25]))
     return nonfinite
 
 
@@ -407,6 +415,8 @@ def _good(kind):
         return st.sampled_from([0.0, 1.0, 2.0, 3.0, 4.0])
     if kind == "unit":
         return st.floats(min_value=0.0, max_value=1.0)
+    if kind == "dimension":
+        return st.sampled_from([2.0, 3.0, 7.0, 30.0])
     return st.floats(min_value=-50.0, max_value=50.0)
 
 
@@ -443,6 +453,7 @@ NEW_VALUE = {
     "regression1d": ("a", 0.05),
     "infinite_well": ("level", 1.0), "finite_well": ("depth", 30.0), "barrier": ("height", 80.0),
     "legendre": ("n", 5.0), "hypergeometric": ("a", 0.5),
+    "poisson_nd": ("k", 2.0),
 }
 #: problems whose reference does not depend on the parameter changed above: the characteristic
 #: frame's state v = sin s is the same for every β (β enters only the map back to x)

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import torch
 
-from .jets import derivative_from_jet, jet_of, note_reverse_mode
+from .jets import derivative_from_jet, jet_of, laplacian_estimate, note_reverse_mode
 
 __all__ = ["gradient", "partial", "laplacian", "Derivatives"]
 
@@ -87,6 +87,9 @@ def laplacian(u: torch.Tensor, x: torch.Tensor, axes: Sequence[int] | None = Non
         raise ValueError("laplacian needs at least one axis")
     for a in axes:
         _check_axis(a, x)
+    estimate = laplacian_estimate(u, x)
+    if estimate is not None:  # a Laplacian estimator of pinnkit.models.laplacians
+        return estimate(axes)
     g = gradient(u, x)
     return sum(gradient(g[:, a : a + 1], x, constant_ok=True)[:, a : a + 1] for a in axes)
 
@@ -138,7 +141,13 @@ class Derivatives:
         return out
 
     def laplacian(self, u: torch.Tensor, names: Sequence[str] | None = None) -> torch.Tensor:
+        """``Σ_n ∂²u/∂n²`` over ``names`` (the non-time coordinates by default). A model run
+        with a Laplacian estimator (``RunConfig(laplacian="stde")``,
+        :mod:`pinnkit.models.laplacians`) attaches its estimate to ``u``; it is used here."""
         names = [n for n in self.names if n != "t"] if names is None else list(names)
         if not names:
             raise ValueError("laplacian needs at least one coordinate name")
+        estimate = laplacian_estimate(u, self.x)
+        if estimate is not None:  # a Laplacian estimator of pinnkit.models.laplacians
+            return estimate([self._axis(n) for n in names])
         return sum(self(u, n + n) for n in names)

@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 
 import torch
 
-__all__ = ["Jet", "attach_jet", "jet_of", "derivative_from_jet", "note_reverse_mode"]
+__all__ = ["Jet", "attach_jet", "jet_of", "derivative_from_jet", "note_reverse_mode", "attach_laplacian",
+           "laplacian_estimate"]
 
 #: attribute under which a jet is attached to the output tensor it describes
 JET_ATTRIBUTE = "_pinnkit_jet"
@@ -83,3 +84,21 @@ def derivative_from_jet(u: torch.Tensor, x: torch.Tensor, axes: Sequence[int]) -
         note_reverse_mode(x)
         return None
     return jet.get(axes)
+
+
+#: attribute under which a Laplacian estimate (a callable ``axes -> (N, 1)``) is attached
+LAPLACIAN_ATTRIBUTE = "_pinnkit_laplacian"
+
+
+def attach_laplacian(u: torch.Tensor, x: torch.Tensor, estimate: Callable) -> None:
+    """Attach to ``u`` a lazy ``estimate(axes) -> (N, 1)`` of its Laplacian in ``x`` over
+    ``axes`` (:mod:`pinnkit.models.laplacians`); ``D.laplacian`` uses it."""
+    setattr(u, LAPLACIAN_ATTRIBUTE, (x, estimate))
+
+
+def laplacian_estimate(u: torch.Tensor, x: torch.Tensor):
+    """The estimate attached to ``u`` for this very ``x``, or ``None``."""
+    got = getattr(u, LAPLACIAN_ATTRIBUTE, None)
+    if got is not None and got[0] is x:
+        return got[1]
+    return None

@@ -131,6 +131,8 @@ def train(
     progress: bool = True,
     on_divergence: str = "stop",
     engine: str | Engine | None = None,
+    laplacian=None,
+    laplacian_options: dict | None = None,
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int | None = None,
     resume: str | os.PathLike | dict | None = None,
@@ -163,6 +165,10 @@ def train(
       :class:`Engine`); default :data:`~pinnkit.models.engines.DEFAULT_ENGINE`. Engines
       agree to round-off; ``history.meta["engine"]`` says which one ran (and why a Taylor
       engine fell back to reverse mode for a model it cannot run).
+    - ``laplacian``, ``laplacian_options``: a Laplacian estimator for ``D.laplacian``
+      (:mod:`pinnkit.models.laplacians`: ``"exact"`` (default: the engine's own
+      derivatives), ``"hutchinson"`` ``{"samples"}``, ``"stde"`` ``{"rand_batch"}``);
+      named in ``history.meta["engine"]``.
 
     - ``checkpoint``, ``checkpoint_every``: write the whole training state to the file
       ``checkpoint`` every ``checkpoint_every`` steps, and when a callback stops the run
@@ -203,9 +209,13 @@ def train(
     sampler = sampler or Uniform(2000)
     balancer = balancer or Static({})
     engine = get_engine(engine)
+    from ..models.laplacians import make_laplacian
+
+    estimator = make_laplacian(laplacian, laplacian_options)
     tune_allocator()
     with _threads(threads):
-        fit = _SingleFit(problem, model, sampler, condition_points, metrics, residual_loss, int(seed), dtype, engine)
+        fit = _SingleFit(problem, model, sampler, condition_points, metrics, residual_loss, int(seed), dtype, engine,
+                         estimator)
         loop = _Loop(fit, plan, balancer, combine, callbacks, eval_every, log_every, progress,
                      resample_every=sampler.every, resample_conditions=resample_conditions,
                      checkpoint=None if checkpoint is None else (checkpoint, int(checkpoint_every)), resume=resume)
@@ -309,7 +319,8 @@ class _SingleFit:
 
     members = 1
 
-    def __init__(self, problem, model, sampler, condition_points, metrics, residual_loss, seed, dtype, engine):
+    def __init__(self, problem, model, sampler, condition_points, metrics, residual_loss, seed, dtype, engine,
+                 estimator=None):
         self.problem, self.model, self.sampler, self.dtype = problem, model, sampler, dtype
         self.condition_points, self.residual_loss, self.seed = condition_points, residual_loss, seed
         self.rng = np.random.default_rng(seed)
@@ -330,6 +341,11 @@ class _SingleFit:
         self.evaluated = engine.wrap(model)
         self.problem_name = problem.name
         self.engine_used = engine.describe(model)
+        if estimator is not None:  # D.laplacian uses the estimate (pinnkit.models.laplacians)
+            from ..models.laplacians import LaplacianModel
+
+            self.evaluated = LaplacianModel(model, estimator, seed, evaluated=self.evaluated)
+            self.engine_used += f"; laplacian {estimator.describe()}"
         self.plan_meta = None
         self.histories: list[History] = []
 

@@ -34,6 +34,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "barrier": ("quantum", "barrier"),
     "legendre": ("singular", "legendre"),
     "hypergeometric": ("singular", "hypergeometric"),
+    "poisson_nd": ("poisson_nd", "poisson_nd"),
 }
 
 
