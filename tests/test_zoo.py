@@ -152,6 +152,7 @@ FD_TOL = {
     "convection_lagrangian": 1e-12,  # v = sin s does not depend on t: the FD residual v_t is exactly 0
     "regression1d": 1e-12,  # u − f has no derivative: the residual of the reference is exactly 0
     "infinite_well": 3e-4, "finite_well": 1e-4, "barrier": 6e-4,
+    "duffing": 0.13,
 }
 #: where a potential jumps: ψ'' jumps there, so a difference quotient that straddles it is not
 #: second order; the FD checks keep their points 0.02 away (both sides are checked)
@@ -289,6 +290,7 @@ CONDITIONS = {
     "convection_lagrangian": ["initial", "periodic"],
     "infinite_well": ["left", "right", "normalisation"], "finite_well": ["left", "right", "normalisation"],
     "barrier": ["left", "right", "normalisation"],
+    "duffing": ["initial", "initial_velocity"],
 }
 CONDITION_CASES = [(n, c) for n, cs in CONDITIONS.items() for c in cs]
 
@@ -297,7 +299,10 @@ def test_condition_cases_cover_every_condition(problems):
     assert sorted(CONDITION_CASES) == sorted((n, c) for n in ZOO for c in problems[n].conditions)
 
 
-COND_TOL = {"allen_cahn": 2e-5, "reaction_diffusion": 1e-6, "burgers": 1e-12, "finite_well": 1e-5, "barrier": 1e-5}
+COND_TOL = {"allen_cahn": 2e-5, "reaction_diffusion": 1e-6, "burgers": 1e-12, "finite_well": 1e-5, "barrier": 1e-5,
+            "duffing": 2e-4}
+# (duffing's reference is solved numerically: u'(0) is a central difference of step 1e-3, whose
+# truncation error h² u'''(0)/6 is 5.5e-5)
 # (the wells' references are normalised by the trapezoid rule on the FD nodes; the condition integrates
 # their cubic interpolant by Gauss–Legendre: measured |∫ψ² − 1| 3.0e-6 and 6.8e-7)
 
@@ -432,6 +437,7 @@ NEW_VALUE = {
     "convection_lagrangian": ("beta", 10.0),
     "regression1d": ("a", 0.05),
     "infinite_well": ("level", 1.0), "finite_well": ("depth", 30.0), "barrier": ("height", 80.0),
+    "duffing": ("eps", 50.0),
 }
 #: problems whose reference does not depend on the parameter changed above: the characteristic
 #: frame's state v = sin s is the same for every β (β enters only the map back to x)

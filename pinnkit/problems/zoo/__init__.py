@@ -32,6 +32,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "infinite_well": ("quantum", "infinite_well"),
     "finite_well": ("quantum", "finite_well"),
     "barrier": ("quantum", "barrier"),
+    "duffing": ("duffing", "duffing"),
 }
 
 
