@@ -214,6 +214,10 @@ def _train(start, out) -> int:
         print(f"pinnkit: {k} = {found:.6g} (started from {v:.6g}" +
               (f"; true value {truth:.6g}, error {abs(found - truth) / abs(truth):.2%})" if truth else ")"),
               file=sys.stderr)
+    if any(k.startswith("discovery/coef/") for k in result.metrics):  # the recovered hidden term, in words
+        from .discovery import equation_from_metrics
+
+        print(f"pinnkit: hidden term recovered: {equation_from_metrics(result.metrics)}", file=sys.stderr)
     message = result.history.message
     if message in ("interrupted", "terminated (SIGTERM)"):  # saved as stopped; exit as shells expect
         print(f"pinnkit: {message} at step {int(result.history.final.get('step', 0))}"

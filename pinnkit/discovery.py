@@ -217,7 +217,9 @@ class HiddenTerm(nn.Module):
         if features.ndim != 2 or features.shape[1] != len(self.inputs):
             raise ValueError(f"the hidden term takes (N, {len(self.inputs)}) inputs {list(self.inputs)}; "
                              f"got {tuple(features.shape)}")
-        return self.output_scale * self.net(features / self.scale)
+        dtype = self.scale.dtype  # the network's precision (a float64 check of a float32 model casts)
+        out = self.output_scale * self.net(features.to(dtype) / self.scale)
+        return out.to(features.dtype)
 
     def forward(self, x: torch.Tensor, u: torch.Tensor, D: Derivatives) -> torch.Tensor:
         return self.evaluate(self.features(x, u, D))
