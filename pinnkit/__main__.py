@@ -89,6 +89,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
             helptext += f" ({', '.join(map(str, info['choices']))})"
         if name == "data":
             parser.add_argument(flag, type=_data_arg, default=default, metavar="FILE|JSON", help=helptext)
+        elif name == "hidden":  # a term's name, or JSON options
+            parser.add_argument(flag, type=_data_arg, default=default, metavar="TERM|JSON", help=helptext)
         elif name == "unknowns":
             parser.add_argument(flag, "--unknown", type=_unknowns_arg, default=default, metavar="NAMES|JSON",
                                 help=helptext + "; with --<parameter> v the unknown starts from v")

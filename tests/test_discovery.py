@@ -227,3 +227,15 @@ def test_missing_pysindy_is_a_clear_error(monkeypatch):
     theta, names = library(f, ["u", "u_x"], 1)
     with pytest.raises(ImportError, match="pip install 'pinnkit\\[discovery\\]'"):
         sparse_regression(theta, f[:, 1], names)
+
+
+def test_command_line_trains_a_hidden_term_and_prints_it(capsys):
+    from pinnkit.__main__ import main
+
+    code = main(["train", "duffing", "--hidden", "cubic", "--data", '{"points": 30}', "--steps", "3", "--width", "8",
+                 "--depth", "1", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert '"discovery/coef/u^3"' in out and "pinnkit: hidden term recovered: h =" in err
+    code = main(["train", "duffing", "--hidden", "quartic", "--data", '{"points": 30}', "--steps", "3", "--no-progress"])
+    assert code == 2 and "no hideable term 'quartic'" in capsys.readouterr().err
