@@ -132,6 +132,18 @@ display(Markdown("\n".join([
     "| case | noise | exact support | coefficient error (%) | recovered, by seed |", "|---|---|---|---|---|", *rows])))
 
 # %% [markdown]
+# **Measured** (full budget, 2-core CPU shared with other jobs, seeds 0–2; 18 runs, 2.7 min
+# wall). PDE: at 1 % noise every seed recovers exactly $h = c\,u u_x$ with $c$ = 1.003,
+# 1.004, 1.003 (error 0.33 % [0.29, 0.40]); at 5 % noise still the exact support for every
+# seed, error 0.59 % [0.55, 1.1]. ODE: at 1 % noise only seed 0 finds exactly
+# $h = 101.7\,u^3$ (1.7 %); seeds 1 and 2 keep a spurious linear term,
+# $h \approx 5.6\,u + 92.6\,u^3$ (7.4 % error on ε) — on the trajectory, $u \in [-0.4, 1]$,
+# $u$ and $u^3$ are strongly correlated, and the network's $h$ is least accurate where
+# $|u|$ is small. At 5 % noise all three seeds find exactly $h \approx 100\,u^3$
+# (0.47 % [0.35, 1.6]): the failure at 1 % is not the noise but the particular data draw and
+# initialisation, i.e. the ODE result is not robust over seeds at this budget.
+
+# %% [markdown]
 # ## Recovered coefficients against the truth
 
 # %% tags=["gallery-figure"]
@@ -163,7 +175,17 @@ for c, name in enumerate(CASES):
           f"{seeds} at half, {support[c, i1].sum()} / {seeds} at full")
 
 # %% [markdown]
+# **Measured**: PDE, half budget 1.1 % [1.1, 3.4] → full 0.33 % (support exact 3/3 at both):
+# still improving, but far inside the 5 % bound. ODE, half budget 5.4 % [0.20, 9.6] → full
+# 7.4 % [1.7, 7.5], support exact 1/3 at both: the ODE has not settled into a seed-independent
+# answer; a larger budget may or may not fix the spurious term (not measured).
+
+# %% [markdown]
 # ## The claim, checked
+#
+# **Measured**: *not reproduced* — the PDE half holds (every seed, exact support, ≤ 0.4 %
+# at 1 % noise), the ODE half fails for 2 of 3 seeds (a spurious $u$ term, ε 7.4 % off).
+# The threshold (0.05) and the 5 % bound were fixed before the runs and not changed.
 
 # %%
 wall = time.perf_counter() - WALL0

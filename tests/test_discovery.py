@@ -140,7 +140,9 @@ def test_parameters_of_the_hidden_term_no_longer_enter_the_residual():
 
 def test_small_ode_discovery_recovers_the_cubic_term():
     """Duffing with ε u³ hidden (h(u), library 1, u, u², u³), 100 observations at 1 % noise:
-    exactly the true support, ε within 5 % (measured: 1.7 %)."""
+    exactly the true support, ε within 5 % (measured: 1.7 %). Seed 0: at this budget seeds 1
+    and 2 keep a spurious u term (ε 7.4 % off; gallery/21_equation_discovery), so the test
+    pins the seed rather than claiming every seed."""
     config = RunConfig(problem="duffing", hard=True, width=32, depth=3, data={"points": 100, "noise": 0.01},
                        hidden="cubic", num_points=512, balancer="static",
                        balancer_options={"scales": {"residual": 2.4e-4}}, optimizer="adam+lbfgs", steps=2000,
