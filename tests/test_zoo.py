@@ -355,6 +355,7 @@ VALID = {
                     "guess": "any"},
     "barrier": {"height": "nonnegative", "width": "positive", "level": "level", "scale_invariance": "unit",
                 "guess": "any"},
+    "duffing": {"d": "nonnegative", "w0": "positive", "eps": "nonnegative"},
 }
 CASES = [(n, k, kind) for n, params in VALID.items() for k, kind in params.items()]
 
