@@ -89,6 +89,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
             helptext += f" ({', '.join(map(str, info['choices']))})"
         if name == "data":
             parser.add_argument(flag, type=_data_arg, default=default, metavar="FILE|JSON", help=helptext)
+        elif name == "hidden":  # a term's name, or JSON options
+            parser.add_argument(flag, type=_data_arg, default=default, metavar="TERM|JSON", help=helptext)
         elif name == "unknowns":
             parser.add_argument(flag, "--unknown", type=_unknowns_arg, default=default, metavar="NAMES|JSON",
                                 help=helptext + "; with --<parameter> v the unknown starts from v")
@@ -214,6 +216,10 @@ def _train(start, out) -> int:
         print(f"pinnkit: {k} = {found:.6g} (started from {v:.6g}" +
               (f"; true value {truth:.6g}, error {abs(found - truth) / abs(truth):.2%})" if truth else ")"),
               file=sys.stderr)
+    if any(k.startswith("discovery/coef/") for k in result.metrics):  # the recovered hidden term, in words
+        from .discovery import equation_from_metrics
+
+        print(f"pinnkit: hidden term recovered: {equation_from_metrics(result.metrics)}", file=sys.stderr)
     message = result.history.message
     if message in ("interrupted", "terminated (SIGTERM)"):  # saved as stopped; exit as shells expect
         print(f"pinnkit: {message} at step {int(result.history.final.get('step', 0))}"

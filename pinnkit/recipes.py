@@ -71,8 +71,12 @@ def _problems():
 _LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}, "model": "mlp", "model_options": {},
                    "scale_inputs": True, "sampler_options": {}, "resample_conditions": None,
                    "optimizer_options": {}, "lbfgs_options": {}, "combine_options": {}, "strategy": "none",
+<<<<<<< HEAD
                    "strategy_options": {}, "unknowns": {}, "data": {}, "time_budget": None,
                    "laplacian": "exact", "laplacian_options": {}}
+=======
+                   "strategy_options": {}, "unknowns": {}, "data": {}, "hidden": {}}
+>>>>>>> discovery
 
 
 #: the largest learning rate a RunConfig accepts
@@ -138,6 +142,12 @@ class RunConfig:
                                     "{\"points\": n, \"noise\": σ} drawn from the reference (σ: fraction of "
                                     "std u)", group="problem",
                                 widget=("text", "observations file", "obs.csv / obs.npz, or {\"points\": n}"))
+    hidden: dict | str = _setting({}, "equation discovery: a term of the equation learnt by a hidden-term network "
+                                      "and recovered by sparse regression (pinnkit.discovery): the term's name, e.g. "
+                                      "\"convection\" for burgers, or {\"term\": name, \"inputs\", \"width\", "
+                                      "\"depth\", \"scales\", \"degree\", \"threshold\", \"points\"}; needs data",
+                                  group="problem",
+                                  widget=("text", "hidden term", "e.g. convection (name, or JSON)"))
     seed: int = _setting(0, "seed of the initialisation and of every random draw", widget=("intinput", 0, 2**31 - 1, 1))
     dtype: str = _setting("float32", "floating-point precision", choices=lambda: ["float32", "float64"],
                           group="model", widget=("radio",))
@@ -175,11 +185,14 @@ class RunConfig:
         if isinstance(self.unknowns, list) and not all(isinstance(n, str) for n in self.unknowns):
             raise ValueError(f"unknowns must be parameter names, {{name: initial value}} or "
                              f"{{name: {{\"init\": v, \"log\": true}}}}; got {self.unknowns!r}")
+        if isinstance(self.hidden, str) and not self.hidden.strip():
+            self.hidden = {}
         if isinstance(self.data, str) and not self.data.strip():
             raise ValueError("data must name an observation file (.csv or .npz) or be {\"points\": n, ...}; got ''")
         for f in fields(self):
             v = getattr(self, f.name)
-            if f.name == "data" and isinstance(v, str) or f.name == "unknowns" and isinstance(v, (list, tuple)):
+            if (f.name in ("data", "hidden") and isinstance(v, str)
+                    or f.name == "unknowns" and isinstance(v, (list, tuple))):
                 continue
             if f.default is MISSING and isinstance(f.default_factory(), dict) and not isinstance(v, dict):
                 what = "CausalResidual options" if f.name == "causal_options" else "settings"
@@ -267,6 +280,8 @@ class Recipe:
     plan: list
     strategy: Strategy
     make_residual_loss: Callable[[Problem], object]
+    #: the options of the sparse regression that follows training (a run with a hidden term)
+    discovery: dict | None = None
 
     @property
     def total_steps(self) -> int:
@@ -317,6 +332,10 @@ class Recipe:
             return train(problem, model, callbacks=cbs, progress=progress, **kw, **train_options)
 
         history = self.strategy.run(self.problem, self.model, fit)
+        if self.discovery is not None and history.status != "diverged":
+            from .discovery import discover
+
+            history.final.update(discover(self.model, self.problem, seed=c.seed, **self.discovery).metrics())
         if self.strategy.stages > 1 and self.problem.reference is not None:
             from .training import Evaluator  # the whole problem's error of the trained (stitched) model
 
@@ -414,12 +433,27 @@ def build(config: RunConfig | dict) -> Recipe:
     """Everything a run of ``config`` needs, made from the registries (see :class:`Recipe`)."""
     config = RunConfig.from_dict(config) if isinstance(config, dict) else config
     problem = _problem(config)
+    hidden = discovery = None
+    if config.hidden:
+        if not config.data:
+            raise ValueError("a hidden term needs observations to be identified from: give data (a .csv/.npz file, "
+                             "or {\"points\": n} drawn from the reference)")
+        from .discovery import build_hidden
+
+        problem, hidden, discovery = build_hidden(config, problem)
     try:
         strategy = STRATEGIES[config.strategy](**config.strategy_options)
     except TypeError as e:
         raise ValueError(f"strategy {config.strategy!r} does not take the options {config.strategy_options}: {e}") from None
 
     def make_model(p: Problem) -> nn.Module:
+        if hidden is not None:
+            from .discovery import WithHiddenTerm
+
+            return WithHiddenTerm(make_net(p), hidden)
+        return make_net(p)
+
+    def make_net(p: Problem) -> nn.Module:
         try:
             return build_model(p, config.width, config.depth, config.activation, config.seed, config.hard,
                                config.fourier_features, config.fourier_sigma, config.scale_inputs,
@@ -474,7 +508,7 @@ def build(config: RunConfig | dict) -> Recipe:
     else:
         def make_residual_loss(p):
             return mean_square
-    return Recipe(config, problem, model, sampler, balancer, combiner, plan, strategy, make_residual_loss)
+    return Recipe(config, problem, model, sampler, balancer, combiner, plan, strategy, make_residual_loss, discovery)
 
 
 def run(config: RunConfig | dict, out: str | Path | None = None, callbacks: Sequence[Callback] = (),

@@ -28,6 +28,7 @@ LAYERS = {
     "sampling": "sampling",
     "models": "models",            # networks, derivative engines, Taylor rules, batched ensembles
     "losses": "losses",
+    "discovery": "losses",        # hidden-term networks in the residual, and the sparse regression of them
     "balancing": "gradient step",  # loss weights,
     "combining": "gradient step",  # per-term gradient combination,
     "optim": "gradient step",      # and the optimizers: three peers of one gradient step
