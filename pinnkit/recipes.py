@@ -71,12 +71,8 @@ def _problems():
 _LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}, "model": "mlp", "model_options": {},
                    "scale_inputs": True, "sampler_options": {}, "resample_conditions": None,
                    "optimizer_options": {}, "lbfgs_options": {}, "combine_options": {}, "strategy": "none",
-<<<<<<< HEAD
                    "strategy_options": {}, "unknowns": {}, "data": {}, "time_budget": None,
-                   "laplacian": "exact", "laplacian_options": {}}
-=======
-                   "strategy_options": {}, "unknowns": {}, "data": {}, "hidden": {}}
->>>>>>> discovery
+                   "laplacian": "exact", "laplacian_options": {}, "hidden": {}}
 
 
 #: the largest learning rate a RunConfig accepts

@@ -154,12 +154,9 @@ FD_TOL = {
     "convection_lagrangian": 1e-12,  # v = sin s does not depend on t: the FD residual v_t is exactly 0
     "regression1d": 1e-12,  # u − f has no derivative: the residual of the reference is exactly 0
     "infinite_well": 3e-4, "finite_well": 1e-4, "barrier": 6e-4,
-<<<<<<< HEAD
     "legendre": 1.5e-5, "hypergeometric": 1.3e-2,  # (2F1(1, 1; 2; x) = −ln(1 − x)/x steepens towards x = 1)
     "poisson_nd": 1e-4,
-=======
     "duffing": 0.13,
->>>>>>> discovery
 }
 #: where a potential jumps: ψ'' jumps there, so a difference quotient that straddles it is not
 #: second order; the FD checks keep their points 0.02 away (both sides are checked)
@@ -297,12 +294,9 @@ CONDITIONS = {
     "convection_lagrangian": ["initial", "periodic"],
     "infinite_well": ["left", "right", "normalisation"], "finite_well": ["left", "right", "normalisation"],
     "barrier": ["left", "right", "normalisation"],
-<<<<<<< HEAD
     "legendre": ["left", "right"], "hypergeometric": ["left", "regularity"],
     "poisson_nd": ["boundary"],
-=======
     "duffing": ["initial", "initial_velocity"],
->>>>>>> discovery
 }
 CONDITION_CASES = [(n, c) for n, cs in CONDITIONS.items() for c in cs]
 
@@ -312,15 +306,11 @@ def test_condition_cases_cover_every_condition(problems):
 
 
 COND_TOL = {"allen_cahn": 2e-5, "reaction_diffusion": 1e-6, "burgers": 1e-12, "finite_well": 1e-5, "barrier": 1e-5,
-<<<<<<< HEAD
-            "hypergeometric": 1.5e-6}
+            "hypergeometric": 1.5e-6, "duffing": 2e-4}
 # (hypergeometric: its indicial condition c y'(0) = ab y(0) through a central difference of step 1e-3
-# of scipy's 2F1 across x = 0, whose truncation error c h² y'''(0)/6 is measured 5.0e-7)
-=======
-            "duffing": 2e-4}
-# (duffing's reference is solved numerically: u'(0) is a central difference of step 1e-3, whose
+# of scipy's 2F1 across x = 0, whose truncation error c h² y'''(0)/6 is measured 5.0e-7;
+# duffing's reference is solved numerically: u'(0) is a central difference of step 1e-3, whose
 # truncation error h² u'''(0)/6 is 5.5e-5)
->>>>>>> discovery
 # (the wells' references are normalised by the trapezoid rule on the FD nodes; the condition integrates
 # their cubic interpolant by Gauss–Legendre: measured |∫ψ² − 1| 3.0e-6 and 6.8e-7)
 
@@ -373,13 +363,10 @@ VALID = {
                     "guess": "any"},
     "barrier": {"height": "nonnegative", "width": "positive", "level": "level", "scale_invariance": "unit",
                 "guess": "any"},
-<<<<<<< HEAD
     "legendre": {"n": "degree"},
     "hypergeometric": {"a": "any", "b": "any", "c": "any", "x_max": "unit"},
     "poisson_nd": {"k": "positive", "d": "dimension"},
-=======
     "duffing": {"d": "nonnegative", "w0": "positive", "eps": "nonnegative"},
->>>>>>> discovery
 }
 CASES = [(n, k, kind) for n, params in VALID.items() for k, kind in params.items()]
 
@@ -470,12 +457,9 @@ NEW_VALUE = {
     "convection_lagrangian": ("beta", 10.0),
     "regression1d": ("a", 0.05),
     "infinite_well": ("level", 1.0), "finite_well": ("depth", 30.0), "barrier": ("height", 80.0),
-<<<<<<< HEAD
     "legendre": ("n", 5.0), "hypergeometric": ("a", 0.5),
     "poisson_nd": ("k", 2.0),
-=======
     "duffing": ("eps", 50.0),
->>>>>>> discovery
 }
 #: problems whose reference does not depend on the parameter changed above: the characteristic
 #: frame's state v = sin s is the same for every β (β enters only the map back to x)

@@ -32,13 +32,10 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "infinite_well": ("quantum", "infinite_well"),
     "finite_well": ("quantum", "finite_well"),
     "barrier": ("quantum", "barrier"),
-<<<<<<< HEAD
     "legendre": ("singular", "legendre"),
     "hypergeometric": ("singular", "hypergeometric"),
     "poisson_nd": ("poisson_nd", "poisson_nd"),
-=======
     "duffing": ("duffing", "duffing"),
->>>>>>> discovery
 }
 
 
