@@ -32,6 +32,10 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "infinite_well": ("quantum", "infinite_well"),
     "finite_well": ("quantum", "finite_well"),
     "barrier": ("quantum", "barrier"),
+    "free_particle": ("mechanics", "free_particle"),
+    "gravity": ("mechanics", "gravity"),
+    "pendulum": ("mechanics", "pendulum"),
+    "henon_heiles": ("mechanics", "henon_heiles"),
 }
 
 
