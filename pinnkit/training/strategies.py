@@ -194,8 +194,10 @@ def window_problem(problem: Problem, t0: float, t1: float, previous: nn.Module |
     T0, T1 = dom.low[-1], dom.high[-1]
     if not (T0 <= t0 < t1 <= T1):
         raise ValueError(f"window [{t0}, {t1}] must lie inside [{T0}, {T1}] with t0 < t1")
-    space = Box(dom.low[:-1], dom.high[:-1], dom.names[:-1])
-    wdom = TimeDomain(space, t0, t1)
+    if dom.dim == 1:  # an ODE: time is the only coordinate
+        wdom = Box((t0,), (t1,), ("t",))
+    else:
+        wdom = TimeDomain(Box(dom.low[:-1], dom.high[:-1], dom.names[:-1]), t0, t1)
     prev = _frozen(previous) if previous is not None else None
     conditions: dict[str, Condition] = {}
     for name, c in problem.conditions.items():
