@@ -207,6 +207,11 @@ for k in half:
     lines.append(f"| {k[0]} | {k[1]} | {fmt(half[k])} | {fmt(drift[k])} | "
                  f"{fmt(np.array(half[k]) / np.array(drift[k]))} |")
 display(Markdown("\n".join(lines)))
+for k in half:
+    ratio = float(np.median(np.array(half[k]) / np.array(drift[k])))
+    print(f"{k[0]}, {k[1]}: " + ("settled (half the budget gives a drift within 1.5× of the full one)" if ratio < 1.5
+                                 else f"not settled: half the budget gives {ratio:.3g}× the drift, so the numbers "
+                                      f"below are those of this budget, not a limit"))
 
 # %% [markdown]
 # ## The claim, checked
