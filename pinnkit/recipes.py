@@ -37,7 +37,8 @@ from .optim import OPTIMIZERS, make_plan
 from .problems import zoo
 from .problems.problem import Problem
 from .sampling import SAMPLERS, make_sampler
-from .training import Callback, Checkpoint, History, atomic_write_text, load_checkpoint, save_checkpoint, train
+from .training import (Callback, Checkpoint, History, TimeBudget, atomic_write_text, load_checkpoint, save_checkpoint,
+                       train)
 from .training.strategies import STRATEGIES, CausalMonitor, Strategy
 
 __all__ = ["RunConfig", "Run", "Recipe", "build", "run", "resume_run", "save_run", "load_run", "COMBINE_CHOICES",
@@ -69,7 +70,7 @@ def _problems():
 _LATER_DEFAULTS = {"combine": "none", "causal": False, "causal_options": {}, "model": "mlp", "model_options": {},
                    "scale_inputs": True, "sampler_options": {}, "resample_conditions": None,
                    "optimizer_options": {}, "lbfgs_options": {}, "combine_options": {}, "strategy": "none",
-                   "strategy_options": {}, "unknowns": {}, "data": {}}
+                   "strategy_options": {}, "unknowns": {}, "data": {}, "time_budget": None}
 
 
 #: the largest learning rate a RunConfig accepts
@@ -141,6 +142,8 @@ class RunConfig:
     threads: int | None = _setting(None, "torch CPU threads (default: torch's setting; sweeps share the cores)")
     eval_every: int = _setting(100, "steps between evaluations of the error against the reference")
     engine: str | None = _setting(None, "derivative engine (default autograd)", choices=lambda: sorted(ENGINES))
+    time_budget: float | None = _setting(None, "stop training after this many seconds of wall time (None: no "
+                                         "limit; the steps stay the cap); the history's status says so")
 
     def __post_init__(self):
         if self.combine not in COMBINE_CHOICES:
@@ -157,6 +160,10 @@ class RunConfig:
         if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
                                          or self.threads < 1):
             raise ValueError(f"threads must be an integer >= 1; got {self.threads!r}")
+        if self.time_budget is not None:
+            tb = self.time_budget
+            if isinstance(tb, bool) or not isinstance(tb, numbers.Real) or not math.isfinite(tb) or not tb > 0:
+                raise ValueError(f"time_budget must be a positive number of seconds (or None); got {tb!r}")
         if isinstance(self.unknowns, tuple):
             self.unknowns = list(self.unknowns)
         if isinstance(self.unknowns, list) and not all(isinstance(n, str) for n in self.unknowns):
@@ -279,6 +286,8 @@ class Recipe:
         ``resume``: one-stage strategies only)."""
         c = self.config
         outer = list(callbacks)
+        if c.time_budget is not None:  # one budget for the whole run, every stage included
+            outer.append(TimeBudget(c.time_budget))
         if train_options and self.strategy.stages > 1:
             raise ValueError(f"checkpoints and resume work for one-stage runs; strategy {c.strategy!r} trains "
                              f"{self.strategy.stages} stages")

@@ -25,15 +25,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .recipes import Run, RunConfig, load_run, run, save_run
+from .recipes import _LATER_DEFAULTS, Run, RunConfig, load_run, run, save_run
 
-__all__ = ["sweep", "RunStore", "SweepResult"]
+__all__ = ["sweep", "RunStore", "SweepResult", "MemoryProbe"]
 
 #: the files a finished run folder holds (metrics.json is written last by save_run)
 _RUN_FILES = ("config.json", "history.json", "model.pt", "metrics.json")
@@ -56,8 +57,12 @@ class RunStore:
             stored = json.loads((f / "config.json").read_text())
         except (OSError, ValueError):
             return False
+        if not isinstance(stored, dict):
+            return False
+        # a setting added after the run was stored held its default then
+        stored = {**{k: v for k, v in _LATER_DEFAULTS.items() if k not in stored}, **stored}
         # the derivative engine changes speed, not the result: a run stored by one engine serves all
-        return isinstance(stored, dict) and {k: v for k, v in stored.items() if k != "engine"} == \
+        return {k: v for k, v in stored.items() if k != "engine"} == \
             {k: v for k, v in config.to_dict().items() if k != "engine"}
 
     def load(self, config: RunConfig) -> Run:
@@ -136,7 +141,75 @@ def _train_into_store(config: dict, store: str, threads_default: int | None = 1)
     cfg = RunConfig.from_dict(config)
     if cfg.threads is None and threads_default is not None:
         torch.set_num_threads(threads_default)
-    return RunStore(store).put(run(cfg, progress=False))
+    probe = MemoryProbe()
+    result = run(cfg, progress=False)
+    result.history.meta["resources"] = probe.report()
+    return RunStore(store).put(result)
+
+
+#: runs trained by :func:`_train_into_store` in this process so far
+_RUNS_IN_PROCESS = [0]
+
+
+def _status_kib(field: str) -> int | None:
+    """A ``kB`` line of ``/proc/self/status`` (Linux), e.g. ``VmHWM``; None elsewhere."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+class MemoryProbe:
+    """Peak resident memory of this process during one run, from the kernel's own
+    high-water mark (``VmHWM`` of ``/proc/self/status``; elsewhere ``ru_maxrss``, which
+    counts from the process's start). torch's CPU allocator is invisible to
+    ``tracemalloc``, so resident memory is what can be measured honestly. Made before a run:
+    it records the resident memory then (``VmRSS``) and, on Linux, resets the high-water
+    mark to it (``/proc/self/clear_refs``); :meth:`report` after the run gives
+
+    - ``peak_rss_mb``: the process's peak resident memory during the run (MiB; it includes
+      the interpreter, torch and everything loaded before the run);
+    - ``start_rss_mb`` and ``peak_over_start_mb``: resident memory when the run began and
+      how far the peak rose above it — the memory the run itself added;
+    - ``fresh_process``: True when this was the first run in a worker process started for
+      it (``sweep(..., fresh_workers=True)``); in a reused process freed memory kept from
+      earlier runs is reused and ``peak_over_start_mb`` reads low; in threads it counts the
+      other threads' runs too;
+    - ``method``: how the peak was read."""
+
+    def __init__(self):
+        import multiprocessing
+
+        self.fresh = _RUNS_IN_PROCESS[0] == 0 and multiprocessing.parent_process() is not None
+        _RUNS_IN_PROCESS[0] += 1
+        self.start = _status_kib("VmRSS")
+        self.reset = False
+        if self.start is not None:
+            try:
+                with open("/proc/self/clear_refs", "w") as f:
+                    f.write("5")  # reset the peak resident set size to the current one (Linux >= 4.0)
+                self.reset = True
+            except OSError:
+                pass
+
+    def report(self) -> dict:
+        peak = _status_kib("VmHWM")
+        if peak is not None:
+            method = "VmHWM (reset at the run's start)" if self.reset else "VmHWM (since the process started)"
+        else:
+            import resource
+            import sys
+
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+            method = "ru_maxrss (since the process started)"
+        out = {"peak_rss_mb": peak / 1024, "start_rss_mb": None if self.start is None else self.start / 1024,
+               "peak_over_start_mb": None if self.start is None else max(0, peak - self.start) / 1024,
+               "fresh_process": self.fresh, "method": method}
+        return out
 
 
 def _limit_threads(n: int) -> None:
@@ -151,7 +224,7 @@ def _limit_threads(n: int) -> None:
 
 def sweep(configs: Iterable[RunConfig | dict], executor: Executor | None = None,
           store: str | os.PathLike | RunStore = "runs/store", *, retrain: bool = False,
-          max_workers: int | None = None, progress: bool = False) -> SweepResult:
+          max_workers: int | None = None, progress: bool = False, fresh_workers: bool = False) -> SweepResult:
     """Train ``configs`` (skipping those already in ``store``) and return all their runs.
 
     - ``executor``: a ``concurrent.futures.Executor`` (e.g. a Dask client's
@@ -160,6 +233,9 @@ def sweep(configs: Iterable[RunConfig | dict], executor: Executor | None = None,
     - ``store``: the run store folder (or a :class:`RunStore`).
     - ``retrain``: train every configuration even if stored (the store is overwritten).
     - ``progress``: a progress bar over the runs to train (it advances as each finishes).
+    - ``fresh_workers``: the default process pool starts a new process for every run
+      (Python ≥ 3.11; each pays torch's import), so that each run's peak memory
+      (``history.meta["resources"]``, :class:`MemoryProbe`) is its own.
 
     Identical configurations in ``configs`` are trained once.
     """
@@ -186,8 +262,9 @@ def sweep(configs: Iterable[RunConfig | dict], executor: Executor | None = None,
             cores = os.cpu_count() or 1
             workers = max_workers or min(len(todo), cores)
             share = max(1, cores // workers)
+            fresh = {"max_tasks_per_child": 1} if fresh_workers and sys.version_info >= (3, 11) else {}
             executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_limit_threads, initargs=(share,))
+                                           initializer=_limit_threads, initargs=(share,), **fresh)
         try:
             if retrain:
                 for k in todo:

@@ -3,7 +3,7 @@
 problems < sampling < models < losses < (balancing, combining, optim) < training < diagnostics:
 a module imports pinnkit modules of its own layer or layers to its LEFT only, and no chain of
 imports inside pinnkit leads back to where it started (no import loop). Edge modules
-(the package ``__init__``, ``recipes``, ``__main__``, ``report``, ``sweep``) may import
+(the package ``__init__``, ``recipes``, ``__main__``, ``report``, ``sweep``, ``compare``) may import
 anything in pinnkit. ``pinnkit`` never imports the widget layer or UI libraries, and
 matplotlib only in ``diagnostics``.
 
@@ -36,7 +36,7 @@ LAYERS = {
 }
 
 #: modules at the edge: they may import anything in pinnkit
-EDGE = {"__init__", "__main__", "recipes", "report", "sweep", "course"}  # course: the lessons' exercise checks
+EDGE = {"__init__", "__main__", "recipes", "report", "sweep", "compare", "course"}  # course: the lessons' exercise checks
 
 FORBIDDEN = {"widgets", "pinnkit_widgets", "panel", "holoviews", "ipywidgets", "bokeh"}
 MATPLOTLIB_LAYER = "diagnostics"

@@ -761,3 +761,58 @@ def test_field_colour_bar_names_the_quantity_not_the_run():
     img = field_view(grid, np.ones(int(np.prod(grid.shape))), "fix it: causal ε = 10: |error|",
                      problem.domain.names, log=True)
     assert hv.Store.lookup_options("bokeh", img, "plot").kwargs["clabel"] == "log10 |error|"
+
+
+class _FakeCallbacks:
+    """Stands in for ``pn.state.add_periodic_callback`` (no event loop under pytest)."""
+
+    def __init__(self):
+        self.added = []
+
+    def __call__(self, fn, period=500, count=None, **kw):
+        cb = type("CB", (), {"stop": lambda self: setattr(self, "stopped", True), "stopped": False})()
+        self.added.append((fn, period, count, cb))
+        return cb
+
+
+@pytest.mark.parametrize("view", ["compare", "dashboard", "explorer"])
+def test_a_live_view_pushes_its_final_state_again_once_the_kernel_is_idle(view, monkeypatch, tmp_path):
+    # In JupyterLab the last update of a run is made while the kernel is busy (Run All, or
+    # a cell calling wait()) and could be lost: a Compare's loss curves stayed empty in the
+    # page. Every live view therefore schedules repeated pushes of its final state.
+    import panel as pn
+
+    from pinnkit_widgets.resources import REPUSH_COUNT, resend_text
+
+    fake = _FakeCallbacks()
+    monkeypatch.setattr(pn.state, "add_periodic_callback", fake)
+    base = RunConfig(problem="convection", parameters={"beta": 5.0}, steps=4, **TINY)
+    if view == "compare":
+        w = Compare(base, a={}, b={"hard": True}, live=True)
+        text_pane, pipe = w.table, w.pipe
+    elif view == "dashboard":
+        w = Dashboard("convection", live=True, steps=4, **TINY)
+        text_pane, pipe = w.status, w.pipe
+    else:
+        w = Explorer(base, "beta", [1, 2], cache_dir=tmp_path, live=True)
+        text_pane, pipe = w.status, None
+    (w.sweep if view == "explorer" else w.train)()
+    assert len(fake.added) == 1 and fake.added[0][2] is None     # the live refresh while training
+    w.wait()
+    assert fake.added[0][3].stopped                              # ... stopped when the run ended
+    assert len(fake.added) == 2, fake.added                      # and the re-push scheduled, once
+    repush, _, count, _ = fake.added[1]
+    assert count == REPUSH_COUNT >= 1
+    w.wait()
+    assert len(fake.added) == 2                                  # a second wait() schedules nothing more
+    fired = []
+    if pipe is not None:
+        pipe.add_subscriber(lambda **kw: fired.append(1))
+    before = text_pane.object
+    repush()
+    assert text_pane.object != before and text_pane.object.strip("\u200b") == before.strip("\u200b")
+    if pipe is not None:
+        assert fired                                             # the plots were sent again
+    again = text_pane.object
+    resend_text(text_pane)
+    assert text_pane.object != again and text_pane.object.strip("\u200b") == again.strip("\u200b")

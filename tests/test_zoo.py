@@ -158,6 +158,7 @@ FD_TOL = {
     "infinite_well": 3e-4, "finite_well": 1e-4, "barrier": 6e-4,
     "free_particle": 1e-9, "gravity": 1e-9,  # polynomials of degree <= 2 in t: central differences are exact
     "pendulum": 2e-4, "henon_heiles": 1e-6,
+    "legendre": 1.5e-5, "hypergeometric": 1.3e-2,  # (2F1(1, 1; 2; x) = −ln(1 − x)/x steepens towards x = 1)
 }
 #: references whose central differences are exact up to rounding (no h² to check)
 FD_EXACT = {"free_particle", "gravity"}
@@ -299,6 +300,7 @@ CONDITIONS = {
     "barrier": ["left", "right", "normalisation"],
     "free_particle": ["initial_x", "initial_p"], "gravity": ["initial_x", "initial_y", "initial_vx", "initial_vy"],
     "pendulum": ["initial_theta", "initial_omega"], "henon_heiles": ["initial_x", "initial_y", "initial_px", "initial_py"],
+    "legendre": ["left", "right"], "hypergeometric": ["left", "regularity"],
 }
 CONDITION_CASES = [(n, c) for n, cs in CONDITIONS.items() for c in cs]
 
@@ -307,7 +309,10 @@ def test_condition_cases_cover_every_condition(problems):
     assert sorted(CONDITION_CASES) == sorted((n, c) for n in ZOO for c in problems[n].conditions)
 
 
-COND_TOL = {"allen_cahn": 2e-5, "reaction_diffusion": 1e-6, "burgers": 1e-12, "finite_well": 1e-5, "barrier": 1e-5}
+COND_TOL = {"allen_cahn": 2e-5, "reaction_diffusion": 1e-6, "burgers": 1e-12, "finite_well": 1e-5, "barrier": 1e-5,
+            "hypergeometric": 1.5e-6}
+# (hypergeometric: its indicial condition c y'(0) = ab y(0) through a central difference of step 1e-3
+# of scipy's 2F1 across x = 0, whose truncation error c h² y'''(0)/6 is measured 5.0e-7)
 # (the wells' references are normalised by the trapezoid rule on the FD nodes; the condition integrates
 # their cubic interpolant by Gauss–Legendre: measured |∫ψ² − 1| 3.0e-6 and 6.8e-7)
 
@@ -364,6 +369,8 @@ VALID = {
     "gravity": {"g": "nonnegative", "x0": "any", "y0": "any", "vx0": "any", "vy0": "any", "T": "positive"},
     "pendulum": {"g": "positive", "length": "positive", "theta0": "any", "omega0": "any", "T": "positive"},
     "henon_heiles": {"x0": "any", "y0": "any", "px0": "any", "py0": "any", "T": "positive"},
+    "legendre": {"n": "degree"},
+    "hypergeometric": {"a": "any", "b": "any", "c": "any", "x_max": "unit"},
 }
 CASES = [(n, k, kind) for n, params in VALID.items() for k, kind in params.items()]
 
@@ -381,6 +388,9 @@ def _bad(kind):
     if kind == "level":  # an eigenstate's index: an integer 0..4
         return st.one_of(nonfinite, st.floats(max_value=-1e-300, allow_nan=False, allow_infinity=False),
                          st.sampled_from([0.5, 1.25, 5.0, 17.0]))
+    if kind == "degree":  # a polynomial degree: an integer >= 0 (no upper limit)
+        return st.one_of(nonfinite, st.floats(max_value=-1e-300, allow_nan=False, allow_infinity=False),
+                         st.sampled_from([0.5, 1.25, 2.5, 7.01]))
     if kind == "unit":
         return st.one_of(nonfinite, st.floats(max_value=-1e-300, allow_nan=False, allow_infinity=False),
                          st.floats(min_value=1.0 + 1e-9, max_value=1e6))
@@ -447,6 +457,7 @@ NEW_VALUE = {
     "regression1d": ("a", 0.05),
     "infinite_well": ("level", 1.0), "finite_well": ("depth", 30.0), "barrier": ("height", 80.0),
     "free_particle": ("v0", 2.0), "gravity": ("g", 5.0), "pendulum": ("theta0", 1.0), "henon_heiles": ("py0", 0.05),
+    "legendre": ("n", 5.0), "hypergeometric": ("a", 0.5),
 }
 #: problems whose reference does not depend on the parameter changed above: the characteristic
 #: frame's state v = sin s is the same for every β (β enters only the map back to x)

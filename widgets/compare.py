@@ -4,8 +4,8 @@
                   a={"sampler": "sobol"}, b={"hard": True})
     cmp.train(); cmp
 
-Both runs share the problem and its parameters (one set of sliders); each column has its
-own settings. 2D fields use the same colour range on both sides; 1D problems draw both
+Both runs share the problem and its parameters (one set of sliders); each side has its
+own settings (one tab each, right of the plots). 2D fields use the same colour range on both sides; 1D problems draw both
 predictions and the reference on one set of axes, and both |error| curves on another. The
 loss curves share one plot (A solid, B dashed), and a table gives the final numbers.
 """
@@ -21,7 +21,7 @@ from pinnkit.recipes import RunConfig
 
 from .controls import Controls
 from .live import LiveRun
-from .resources import live_frontend, setup
+from .resources import live_frontend, repush_when_idle, resend_text, setup
 from .views import _log_axis, curves_view, field_view
 
 __all__ = ["Compare"]
@@ -42,7 +42,7 @@ class Compare:
         self.sides = [Controls(c, problem_widgets=False, title=f"{lab}") for c, lab in zip(self.configs, labels)]
         self.shared.on_change(lambda what: self.reset() if what in ("problem", "parameter") else None)
         self.runs: list[LiveRun] = []
-        self._callback = None
+        self._callback, self._repushed = None, None
         self.pipe = hv.streams.Pipe(data=None)
         self.train_button = pn.widgets.Button(label="▶ Train both", color="primary", width=110)
         self.stop_button = pn.widgets.Button(label="■ Stop", color="danger", width=90, disabled=True)
@@ -86,7 +86,10 @@ class Compare:
             pn.pane.HoloViews(hv.DynamicMap(losses, streams=[self.pipe]).opts(framewise=True), linked_axes=False))
         self.panel = pn.Row(pn.Column(self.shared.panel, width=310),
                             pn.Column(pn.Row(self.train_button, self.stop_button), self.table, self.views),
-                            *[pn.Column(s.panel, width=310) for s in self.sides])
+                            # both sides' settings in one column of tabs: three 310-px columns
+                            # beside the plots were wider than a notebook at 1600 px
+                            pn.Column(pn.Tabs(*[(lab, s.panel) for lab, s in zip(labels, self.sides)]),
+                                      width=310))
         self.refresh()
 
     def _curves_1d(self, kind: str):
@@ -107,7 +110,7 @@ class Compare:
             curves.append(hv.Curve((x, y), name, "u" if not log else "|error|", label=f"{lab} (step {snap.step})")
                           .opts(color=color, line_dash=dash, line_width=1.8))
         extra = {"ylim": (top * 1e-6, top * 3)} if log and top > 0 else {}   # six decades below the largest error
-        return hv.Overlay(curves).opts(title=f"{kind}, both runs", width=420, height=260,   # the legend names them
+        return hv.Overlay(curves).opts(title=f"{kind}, both runs", width=370, height=260,   # the legend names them
                                        logy=log, legend_position="bottom_left" if log else "top_right", **extra)
 
     def _clim(self, kind):
@@ -193,6 +196,13 @@ class Compare:
                 self._callback.stop()
                 self._callback = None
             self.train_button.disabled, self.stop_button.disabled = False, True
+            if self.live_mode and self._repushed is not self.runs:   # the last push again, kernel idle
+                self._repushed = self.runs
+                repush_when_idle(self._repush)
+
+    def _repush(self) -> None:
+        self.pipe.send(None)
+        resend_text(self.table)
 
     def weights_view(self, terms=None, title: str | None = None, width: int = 560, height: int = 320):
         """Loss weight λ per term on both sides (A solid, B dashed, one colour per term), on

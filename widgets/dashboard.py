@@ -42,7 +42,7 @@ from pinnkit.recipes import RunConfig
 
 from .controls import Controls
 from .live import LiveRun
-from .resources import live_frontend, setup
+from .resources import live_frontend, repush_when_idle, resend_text, setup
 from .views import (curves_view, field_view, histograms_view, note_view, ntk_view, singular_values_view,
                     spectrum_view, status_text, step_heatmap_view)
 
@@ -457,6 +457,8 @@ class Dashboard:
         if self._callback is not None:
             self._callback.stop()
             self._callback = None
+            if final and self.live_mode:        # the last push again once the kernel is idle
+                repush_when_idle(self._repush)
         self.controls.disable(False)
         self.causal.disabled = not self.run.problem.domain.is_time_dependent
         self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = False, True, True
@@ -474,6 +476,13 @@ class Dashboard:
                 bits.append(f"stopped {run.stop_latency * 1000:.0f} ms after Stop")
             bits.append(f"live views cost {100 * run.overhead:.1f} % of training time")
             self.message.object = " · ".join(bits)
+
+    def _repush(self) -> None:
+        if self.run is None or self.run.running:
+            return
+        self._push(self.shown, self.run)
+        for pane in (self.status, self.message):
+            resend_text(pane)
 
     def _settings_changed(self, what: str):
         if self.run is not None and self.run.running:

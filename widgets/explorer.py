@@ -28,7 +28,7 @@ from pinnkit.training.evaluate import predict
 
 from .controls import Controls
 from .live import Grid, LiveRun
-from .resources import live_frontend, setup
+from .resources import live_frontend, repush_when_idle, resend_text, setup
 from .views import error_thumbnail, sweep_view
 
 __all__ = ["Explorer", "SweepResult", "ResultCache"]
@@ -256,7 +256,16 @@ class Explorer:
             if self._callback is not None:
                 self._callback.stop()
                 self._callback = None
+                if self.live_mode:              # the last push again once the kernel is idle
+                    repush_when_idle(self._repush)
             self.sweep_button.disabled, self.stop_button.disabled = False, True
+
+    def _repush(self) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            return
+        self._drawn = None                      # redraw the plot and thumbnails too
+        self.refresh()
+        resend_text(self.status)
 
     def servable(self, title: str = "pinnkit parameter explorer"):
         return self.panel.servable(title=title)

@@ -33,7 +33,41 @@ import os
 import sys
 import weakref
 
-__all__ = ["setup", "inline_resources", "inline_stylesheets", "live_frontend", "frontend_session"]
+__all__ = ["setup", "inline_resources", "inline_stylesheets", "live_frontend", "frontend_session", "repush_when_idle",
+           "resend_text"]
+
+#: Seconds between the re-sends after a live view's run ends, and how many (see repush_when_idle).
+REPUSH_PERIOD, REPUSH_COUNT = 1.5, 2
+_ZWSP = "\u200b"
+
+
+def repush_when_idle(push, period: float = REPUSH_PERIOD, count: int = REPUSH_COUNT):
+    """Call ``push()`` ``count`` more times from the kernel's event loop, ``period`` seconds
+    apart, starting when the kernel is next idle; return the callback (or None).
+
+    Why: in JupyterLab a view's last update is usually made while the kernel is busy (a
+    following cell calls ``wait()``, or Run All goes on), before the browser has opened the
+    view's comm; Panel then queues the changes and sends them later. Measured on this
+    machine (Run All on a Compare followed by ``cmp.wait()``), the browser's copy of the loss
+    curves stayed empty in two of four tries although the kernel's copy held every step: a
+    pane froze part-way. Pushing the final state again once the kernel is idle, when the
+    comm is open, repairs it; HoloViews sends a pane's data anew on every stream event, and
+    :func:`resend_text` makes an unchanged text pane send its text again.
+    """
+    try:
+        import panel as pn
+
+        return pn.state.add_periodic_callback(push, period=int(period * 1000), count=count)
+    except Exception:          # no event loop to schedule on (a script): nothing to repair
+        return None
+
+
+def resend_text(pane) -> None:
+    """Make a Markdown/HTML pane send its (unchanged-looking) text again: toggles a trailing
+    zero-width space, which Bokeh sees as a new value and the page does not show."""
+    text = pane.object or ""
+    pane.object = text[:-1] if text.endswith(_ZWSP) else text + _ZWSP
+
 
 _FRONTENDS = ("jupyter-lab", "jupyter_lab", "jupyterlab", "jupyter-server", "jupyter_server", "jupyter-notebook",
               "jupyter_notebook", "notebook.app", "voila", "vscode", "code-server", "nbclassic")

@@ -7,7 +7,9 @@ through this protocol (docs/architecture.md).
 """
 from __future__ import annotations
 
+import math
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -15,7 +17,8 @@ import torch
 
 from .history import atomic_write_bytes
 
-__all__ = ["Callback", "EveryN", "EarlyStop", "Checkpoint", "StopOnEvent", "save_checkpoint", "load_checkpoint"]
+__all__ = ["Callback", "EveryN", "EarlyStop", "TimeBudget", "Checkpoint", "StopOnEvent", "save_checkpoint",
+           "load_checkpoint"]
 
 
 class Callback:
@@ -57,6 +60,31 @@ class EarlyStop(Callback):
         v = row.get(self.metric)
         if v is not None and v < self.target and row.get("step") == state.step:
             state.stop = f"target reached: {self.metric} = {v:.3e} < {self.target:.1e}"
+
+
+class TimeBudget(Callback):
+    """Stop once ``seconds`` of wall time have passed since training began (the step under
+    way finishes first, so a run overruns by at most one step). The history's status is
+    ``"time budget reached"`` and its message says when. The clock starts at the first
+    ``on_train_begin`` it sees — a resumed run counts the time it had already trained, and
+    the stages of a multi-stage strategy share one budget (a stage that stops on it ends
+    the strategy)."""
+
+    def __init__(self, seconds: float):
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
+                or not seconds > 0:
+            raise ValueError(f"time budget must be a positive number of seconds; got {seconds!r}")
+        self.seconds = float(seconds)
+        self.t0: float | None = None
+
+    def on_train_begin(self, state):
+        if self.t0 is None:
+            self.t0 = time.perf_counter() - state.elapsed  # a resumed run's state carries its elapsed time
+
+    def on_step_end(self, state):
+        spent = time.perf_counter() - self.t0
+        if spent >= self.seconds:
+            state.stop = f"time budget reached: {spent:.3g} s >= {self.seconds:g} s after step {state.step}"
 
 
 class StopOnEvent(Callback):

@@ -554,7 +554,8 @@ class _Loop:
             if h.status == "running":
                 if M == 1:
                     stop = st.stop
-                    h.status = "completed" if not stop else ("stopped" if "target" not in stop else "target reached")
+                    h.status = ("completed" if not stop else "time budget reached" if stop.startswith("time budget")
+                                else "stopped" if "target" not in stop else "target reached")
                     h.message = stop or ""
                 else:
                     h.status, h.message = ("stopped", "interrupted") if st.stop == "interrupted" else ("completed", "")

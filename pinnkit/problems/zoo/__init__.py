@@ -36,6 +36,8 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "gravity": ("mechanics", "gravity"),
     "pendulum": ("mechanics", "pendulum"),
     "henon_heiles": ("mechanics", "henon_heiles"),
+    "legendre": ("singular", "legendre"),
+    "hypergeometric": ("singular", "hypergeometric"),
 }
 
 
