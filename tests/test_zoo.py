@@ -32,6 +32,7 @@ from pinnkit.problems.zoo.allen_cahn import allen_cahn_etdrk4
 from pinnkit.problems.zoo.convection import convection_exact
 from pinnkit.problems.zoo.heat import heat_exact
 from pinnkit.problems.zoo.helmholtz import helmholtz_exact
+from pinnkit.problems.zoo.mechanics import free_particle_exact, gravity_exact
 from pinnkit.problems.zoo.poisson import poisson1d_exact, poisson2d_exact
 from pinnkit.problems.zoo.poisson_nd import poisson_nd_exact
 from pinnkit.problems.zoo.regression import regression1d_exact
@@ -73,6 +74,8 @@ EXACT = {
     "regression1d": lambda x, v: regression1d_exact(x, v["a"]),
     "infinite_well": lambda x, v: math.sqrt(2) * torch.sin((v["level"] + 1) * math.pi * x[:, :1]),
     "poisson_nd": lambda x, v: poisson_nd_exact(x, v["k"]),
+    "free_particle": lambda x, v: free_particle_exact(x, v["m"], v["x0"], v["v0"]),
+    "gravity": lambda x, v: gravity_exact(x, v["g"], v["x0"], v["y0"], v["vx0"], v["vy0"]),
 }
 
 
@@ -113,12 +116,13 @@ class _FD(torch.autograd.Function):
             e = torch.zeros(1, x.shape[1], dtype=x.dtype)
             e[0, i] = ctx.h
             cols.append((_FD.apply(x + e, ctx.fn, ctx.h) - _FD.apply(x - e, ctx.fn, ctx.h)) / (2 * ctx.h))
-        return torch.cat(cols, 1) * g, None, None
+        # a k-output fn: each column of the input gradient sums its k partials against g
+        return torch.cat([(c * g).sum(1, keepdim=True) for c in cols], 1), None, None
 
 
 def fd_model(reference, h):
     """The numpy ``reference`` as a torch callable with finite-difference derivatives."""
-    fn = lambda x: torch.as_tensor(reference(x.detach().numpy()), dtype=x.dtype).reshape(-1, 1)  # noqa: E731
+    fn = lambda x: torch.as_tensor(reference(x.detach().numpy()), dtype=x.dtype).reshape(x.shape[0], -1)  # noqa: E731
     return lambda x: _FD.apply(x, fn, h)
 
 
@@ -154,10 +158,14 @@ FD_TOL = {
     "convection_lagrangian": 1e-12,  # v = sin s does not depend on t: the FD residual v_t is exactly 0
     "regression1d": 1e-12,  # u − f has no derivative: the residual of the reference is exactly 0
     "infinite_well": 3e-4, "finite_well": 1e-4, "barrier": 6e-4,
+    "free_particle": 1e-9, "gravity": 1e-9,  # polynomials of degree <= 2 in t: central differences are exact
+    "pendulum": 2e-4, "henon_heiles": 1e-6,
     "legendre": 1.5e-5, "hypergeometric": 1.3e-2,  # (2F1(1, 1; 2; x) = −ln(1 − x)/x steepens towards x = 1)
     "poisson_nd": 1e-4,
     "duffing": 0.13,
 }
+#: references whose central differences are exact up to rounding (no h² to check)
+FD_EXACT = {"free_particle", "gravity"}
 #: where a potential jumps: ψ'' jumps there, so a difference quotient that straddles it is not
 #: second order; the FD checks keep their points 0.02 away (both sides are checked)
 JUMPS = {"finite_well": (-0.5, 0.5), "barrier": (0.4, 0.6)}
@@ -167,7 +175,7 @@ JUMPS = {"finite_well": (-0.5, 0.5), "barrier": (0.4, 0.6)}
 def test_reference_fd_residual_is_small_and_second_order(name, problems):
     errs = _fd_errors(problems[name], 300, seed=1)
     assert errs[1] < FD_TOL[name]
-    if errs[0] == errs[1] == 0.0:  # the difference quotient is exact for this reference
+    if errs[0] == errs[1] == 0.0 or name in FD_EXACT:  # the difference quotient is exact for this reference
         return
     assert 3.5 < errs[0] / errs[1] < 4.5, errs  # O(h²): the reference's own error is far smaller
 
@@ -294,6 +302,8 @@ CONDITIONS = {
     "convection_lagrangian": ["initial", "periodic"],
     "infinite_well": ["left", "right", "normalisation"], "finite_well": ["left", "right", "normalisation"],
     "barrier": ["left", "right", "normalisation"],
+    "free_particle": ["initial_x", "initial_p"], "gravity": ["initial_x", "initial_y", "initial_vx", "initial_vy"],
+    "pendulum": ["initial_theta", "initial_omega"], "henon_heiles": ["initial_x", "initial_y", "initial_px", "initial_py"],
     "legendre": ["left", "right"], "hypergeometric": ["left", "regularity"],
     "poisson_nd": ["boundary"],
     "duffing": ["initial", "initial_velocity"],
@@ -363,6 +373,10 @@ VALID = {
                     "guess": "any"},
     "barrier": {"height": "nonnegative", "width": "positive", "level": "level", "scale_invariance": "unit",
                 "guess": "any"},
+    "free_particle": {"m": "positive", "x0": "any", "v0": "any", "T": "positive"},
+    "gravity": {"g": "nonnegative", "x0": "any", "y0": "any", "vx0": "any", "vy0": "any", "T": "positive"},
+    "pendulum": {"g": "positive", "length": "positive", "theta0": "any", "omega0": "any", "T": "positive"},
+    "henon_heiles": {"x0": "any", "y0": "any", "px0": "any", "py0": "any", "T": "positive"},
     "legendre": {"n": "degree"},
     "hypergeometric": {"a": "any", "b": "any", "c": "any", "x_max": "unit"},
     "poisson_nd": {"k": "positive", "d": "dimension"},
@@ -457,6 +471,7 @@ NEW_VALUE = {
     "convection_lagrangian": ("beta", 10.0),
     "regression1d": ("a", 0.05),
     "infinite_well": ("level", 1.0), "finite_well": ("depth", 30.0), "barrier": ("height", 80.0),
+    "free_particle": ("v0", 2.0), "gravity": ("g", 5.0), "pendulum": ("theta0", 1.0), "henon_heiles": ("py0", 0.05),
     "legendre": ("n", 5.0), "hypergeometric": ("a", 0.5),
     "poisson_nd": ("k", 2.0),
     "duffing": ("eps", 50.0),
@@ -484,7 +499,7 @@ def test_with_parameters_regenerates_the_reference(name, problems):
     # have other frequencies, so the truncation error differs but still falls like h²)
     errs = _fd_errors(q, 100, seed=4, steps=(4e-3, 2e-3))
     assert errs[1] < 40 * FD_TOL[name]
-    if errs[0] == errs[1] == 0.0:  # no derivative in the residual (regression1d): exactly 0
+    if errs[0] == errs[1] == 0.0 or name in FD_EXACT:  # no derivative in the residual (regression1d): exactly 0
         return
     assert 3.5 < errs[0] / errs[1] < 4.5, errs
 

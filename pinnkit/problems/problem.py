@@ -191,6 +191,10 @@ class Problem:
     #: the reference is defined up to its sign (an eigenfunction): errors are measured against
     #: whichever of ``±reference`` is nearer the prediction (:func:`align_sign`)
     sign_free: bool = False
+    #: further numbers of a prediction, ``name -> f(x, pred) -> float`` with ``x`` the test grid
+    #: ``(N, d)`` and ``pred`` the model's output there ``(N, out)``; the :class:`Evaluator`
+    #: records each as ``metric/<name>`` beside the errors (a mechanical problem's energy drift)
+    metrics: dict[str, Callable[[np.ndarray, np.ndarray], float]] = field(default_factory=dict)
 
     def __post_init__(self):
         if set(self.parameters) & set(self.unknowns):

@@ -33,7 +33,8 @@ def predict(model, x: np.ndarray, batch: int = 65536) -> np.ndarray:
 
 class Evaluator:
     """``evaluator(model) -> {"rel_l2": ..., "max_abs": ..., "mse": ...}`` on a fixed test
-    grid (``mse``: the mean squared error over the grid's points).
+    grid (``mse``: the mean squared error over the grid's points), and the problem's own
+    :attr:`Problem.metrics` of the prediction on that grid.
 
     The grid and the reference values on it are computed once per evaluator."""
 
@@ -49,4 +50,6 @@ class Evaluator:
         pred = predict(model, self.x)
         u = align_sign(pred, self.u, self.problem.sign_free)
         e = pred - u
-        return {"rel_l2": relative_l2(pred, u), "max_abs": float(np.max(np.abs(e))), "mse": float(np.mean(e**2))}
+        out = {"rel_l2": relative_l2(pred, u), "max_abs": float(np.max(np.abs(e))), "mse": float(np.mean(e**2))}
+        out.update({k: float(f(self.x, pred)) for k, f in self.problem.metrics.items()})
+        return out

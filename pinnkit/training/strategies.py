@@ -183,16 +183,21 @@ def window_problem(problem: Problem, t0: float, t1: float, previous: nn.Module |
     Every :class:`Initial` condition is rebuilt at ``t0``: from the problem's own value when
     ``previous`` is None (the first window), else from the frozen ``previous`` model's
     value (or time derivative) at ``t0``. Other conditions keep their residual with times
-    mapped into the window. Hard constraints are dropped; the reference is the problem's
-    own (it is defined at every point)."""
+    mapped into the window. Hard constraints are dropped, except a transform with an
+    ``at_window(t0, conditions, names)`` method (an initial-value transform such as
+    :class:`pinnkit.problems.zoo.mechanics.InitialValueTransform`), which is rebuilt on the
+    window's initial conditions; the reference is the problem's own (it is defined at every
+    point)."""
     dom = problem.domain
     if not dom.is_time_dependent:
         raise ValueError(f"{problem.name} is not time-dependent; seq2seq needs a 't' coordinate")
     T0, T1 = dom.low[-1], dom.high[-1]
     if not (T0 <= t0 < t1 <= T1):
         raise ValueError(f"window [{t0}, {t1}] must lie inside [{T0}, {T1}] with t0 < t1")
-    space = Box(dom.low[:-1], dom.high[:-1], dom.names[:-1])
-    wdom = TimeDomain(space, t0, t1)
+    if dom.dim == 1:  # an ODE: time is the only coordinate
+        wdom = Box((t0,), (t1,), ("t",))
+    else:
+        wdom = TimeDomain(Box(dom.low[:-1], dom.high[:-1], dom.names[:-1]), t0, t1)
     prev = _frozen(previous) if previous is not None else None
     conditions: dict[str, Condition] = {}
     for name, c in problem.conditions.items():
@@ -204,8 +209,11 @@ def window_problem(problem: Problem, t0: float, t1: float, previous: nn.Module |
     if not any(isinstance(c, Initial) for c in problem.conditions.values()):
         raise ValueError(f"{problem.name} has no Initial condition to march from")
     nt = max(2, int(round(problem.test_shape[-1] * (t1 - t0) / (T1 - T0))))
+    hard, satisfies = None, ()
+    if hasattr(problem.hard, "at_window"):  # a transform that restarts from the window's initial state
+        hard, satisfies = problem.hard.at_window(t0, conditions, problem.hard_satisfies), problem.hard_satisfies
     return problem.replace(name=f"{problem.name}[t={t0:g}..{t1:g}]", domain=wdom, conditions=conditions,
-                           hard=None, hard_satisfies=(), test_shape=tuple(problem.test_shape[:-1]) + (nt,),
+                           hard=hard, hard_satisfies=satisfies, test_shape=tuple(problem.test_shape[:-1]) + (nt,),
                            factory=None)
 
 
@@ -404,6 +412,8 @@ class Seq2Seq(Strategy):
         histories, previous = [], None
         for k, net in enumerate(model.models):
             wp = window_problem(problem, e[k], e[k + 1], previous)
+            if wp.hard is not None and hasattr(net, "transform"):  # built before the previous window was trained
+                net.transform = wp.hard
             h = fit(wp, net, share=self.windows)
             histories.append(h)
             previous = net
