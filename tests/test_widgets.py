@@ -816,3 +816,30 @@ def test_a_live_view_pushes_its_final_state_again_once_the_kernel_is_idle(view, 
     again = text_pane.object
     resend_text(text_pane)
     assert text_pane.object != again and text_pane.object.strip("\u200b") == again.strip("\u200b")
+
+
+def test_the_dashboard_shows_any_output_of_a_multi_output_problem():
+    dash = Dashboard("pendulum", live=False, steps=30, num_points=64, width=16, depth=2, eval_every=10)
+    assert dash.output_select.visible and list(dash.output_select.options) == ["theta", "omega"]
+    dash.train()
+    run = dash.run
+    assert run.output == 0
+    ref = run.problem.reference_on(run.grid.x)
+    np.testing.assert_allclose(run.grid.ref, ref[:, 0])
+    theta_pred = run.snapshots[-1].pred.copy()
+    n_snaps = len(run.snapshots)
+    dash.show_output(1)                                     # the menu: ω instead of θ
+    assert run.output == 1 and len(run.snapshots) == n_snaps > 1   # every snapshot kept, re-read
+    np.testing.assert_allclose(run.grid.ref, ref[:, 1])
+    pred = run.snapshots[-1].pred
+    from pinnkit.training.evaluate import predict
+    out = predict(run.model, run.grid.x)
+    np.testing.assert_allclose(pred, out[:, 1], rtol=1e-5, atol=1e-6)   # the model's second column
+    assert not np.allclose(pred, theta_pred)
+    np.testing.assert_allclose(run.snapshots[-1].error, np.abs(out[:, 1] - ref[:, 1]), rtol=1e-4, atol=1e-6)
+    first = run.snapshots[0]
+    np.testing.assert_array_equal(first.pred, first.outputs[:, 1])   # the replay shows ω too
+    with pytest.raises(ValueError, match=r"output must be an integer in \[0, 2\) for pendulum"):
+        run.show_output(2)
+    single = Dashboard("heat", live=False, steps=2, **TINY)
+    assert not single.output_select.visible                 # one output: no menu

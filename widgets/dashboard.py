@@ -100,6 +100,10 @@ class Dashboard:
         self.defaults_button = pn.widgets.Button(label="⟲ Defaults", width=100,
                                                  description="every setting back to this dashboard's defaults")
         self.defaults_button.on_click(lambda e: self.restore_defaults())
+        # which output the fields show (multi-output problems, e.g. the pendulum's θ and p)
+        self.output_select = pn.widgets.Select(options={"u": 0}, value=0, width=130, visible=False,
+                                               description="which output the fields show")
+        self.output_select.param.watch(self._output_chosen, "value")
         self.replay = pn.widgets.IntSlider(label="replay: snapshot", start=0, end=1, value=0, width=600,
                                            disabled=True)
         self.replay.param.watch(self._replay_moved, "value")
@@ -134,7 +138,7 @@ class Dashboard:
                                  for k in ("temporal", "causal", "spectrum", "nwidth", "cosines", "histograms", "ntk")}
         d = self.diagnostic_panes
         buttons = pn.Row(self.train_button, self.pause_button, self.stop_button, self.reset_button,
-                         self.defaults_button)
+                         self.defaults_button, self.output_select)
         # plots sit in wrapping rows (FlexBox), so the dashboard fits the width it is given
         # (a JupyterLab notebook column, a browser window) instead of running off its edge
         wrap = dict(flex_wrap="wrap", sizing_mode="stretch_width")
@@ -187,7 +191,9 @@ class Dashboard:
             else:
                 values = {"prediction": snap.pred, "|error|": snap.error, "|residual|": snap.residual}[kind]
                 log, pts = kind != "prediction", snap.points if kind == "|residual|" else None
-            el = field_view(run.grid, values, kind, names, log=log, points=pts, width=280, height=220)
+            outputs = run.problem.outputs
+            title = kind if len(outputs) == 1 or kind == "|residual|" else f"{kind}: {outputs[run.output]}"
+            el = field_view(run.grid, values, title, names, log=log, points=pts, width=280, height=220)
             if kind == "prediction" and len(run.grid.shape) == 1 and run.grid.ref is not None:
                 el = el * hv.Curve((run.grid.axes[0], run.grid.ref), names[0], "prediction",
                                    label="reference").opts(line_dash="dashed", color="black")
@@ -391,6 +397,7 @@ class Dashboard:
         self.controls.disable(True)
         self.causal.disabled = True
         self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = True, False, False
+        self.output_select.disabled = True
         self.run.start()
         if wait:
             self.run.thread.join()
@@ -444,7 +451,31 @@ class Dashboard:
     def _new_run(self) -> LiveRun:
         config = self.controls.config()
         self.causal.disabled = not self.controls.current_problem().domain.is_time_dependent
-        return LiveRun(config, max_rate=self.max_rate, budget=self.budget)   # config.causal ticked or not
+        problem = self.controls.current_problem()
+        names = list(problem.outputs)
+        output = self.output_select.value if self.output_select.value in range(len(names)) else 0
+        run = LiveRun(config, max_rate=self.max_rate, budget=self.budget, output=output)  # causal ticked or not
+        self._busy_output = True
+        try:
+            self.output_select.options = {n: i for i, n in enumerate(names)}
+            self.output_select.value = output
+            self.output_select.visible = len(names) > 1
+        finally:
+            self._busy_output = False
+        return run
+
+    def show_output(self, output: int) -> None:
+        """Show output column ``output`` of a multi-output problem (what the output menu does)."""
+        self.output_select.value = output
+
+    def _output_chosen(self, event):
+        if getattr(self, "_busy_output", False) or self.run is None:
+            return
+        if self.run.running:               # the menu is disabled while training; be safe anyway
+            return
+        self.run.show_output(event.new)
+        self._following, self._pushed_run = True, None   # redraw the reference too
+        self._refresh_view(force=True)
 
     def wait(self, timeout: float | None = None) -> "Dashboard":
         """Block until the current run ends, then show its final state."""
@@ -462,6 +493,7 @@ class Dashboard:
         self.controls.disable(False)
         self.causal.disabled = not self.run.problem.domain.is_time_dependent
         self.train_button.disabled, self.pause_button.disabled, self.stop_button.disabled = False, True, True
+        self.output_select.disabled = False
         self.pause_button.label = "Pause"
         run = self.run
         if final and run.error is not None:

@@ -82,7 +82,7 @@ class LiveRun:
 
     def __init__(self, config: RunConfig | dict, *, max_rate: float = 4.0, budget: float | None = 0.05,
                  grid_points: int = 64, show_points: int = 600, keep: int = 240, gradient_norms: bool = True,
-                 causal: bool = False, histogram_bins: int = 40):
+                 causal: bool = False, histogram_bins: int = 40, output: int = 0):
         self.config = RunConfig.from_dict(config) if isinstance(config, dict) else config
         if causal and not self.config.causal:
             self.config = self.config.replace(causal=True)
@@ -90,7 +90,7 @@ class LiveRun:
         self.problem, self.model, self.sampler = self.recipe.problem, self.recipe.model, self.recipe.sampler
         self.recorder = Recorder(self.problem, self.model, every=None, max_rate=max_rate, budget=budget,
                                  grid_points=grid_points, show_points=show_points, keep=keep,
-                                 gradients=gradient_norms, histogram_bins=histogram_bins, seed=0)
+                                 gradients=gradient_norms, histogram_bins=histogram_bins, seed=0, output=output)
         self.grid = self.recorder.grid
         self.max_rate, self.budget, self.show_points, self.keep = max_rate, budget, show_points, keep
         self.gradient_norms, self.histogram_bins = gradient_norms, histogram_bins
@@ -167,6 +167,18 @@ class LiveRun:
             if self._stop_requested is not None:
                 self.stop_latency = time.perf_counter() - self._stop_requested
         return self
+
+    @property
+    def output(self) -> int:
+        """The output column the snapshots show (a multi-output problem)."""
+        return self.recorder.output
+
+    def show_output(self, output: int) -> None:
+        """Show output column ``output`` (a multi-output problem) in every snapshot, from the
+        first to the latest (each snapshot keeps all the outputs); not while training."""
+        if self.running:
+            raise RuntimeError("the output shown can change only while no training runs")
+        self.recorder.select_output(output)
 
     def stop(self) -> None:
         if self._stop_requested is None:

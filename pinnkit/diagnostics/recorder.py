@@ -49,6 +49,14 @@ def profile_of_field(residual: np.ndarray) -> np.ndarray:
     return (r**2).reshape(-1, r.shape[-1]).mean(axis=0)
 
 
+def check_output(problem: Problem, output) -> int:
+    """``output`` as a valid column of ``problem``'s outputs, or a ValueError naming them."""
+    if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < problem.output_dim:
+        raise ValueError(f"output must be an integer in [0, {problem.output_dim}) for {problem.name} "
+                         f"(outputs {list(problem.outputs)}); got {output!r}")
+    return int(output)
+
+
 @dataclass
 class Grid:
     """A coarse evaluation grid and the reference on it (computed once per recorder)."""
@@ -56,15 +64,18 @@ class Grid:
     shape: tuple[int, ...]
     x: np.ndarray                 # (N, d) points, C-order over the domain's names
     axes: list[np.ndarray]        # one 1D array per coordinate
-    ref: np.ndarray | None        # (N,) reference values or None
+    ref: np.ndarray | None        # (N,) reference values (of the output shown) or None
+    refs: np.ndarray | None = None  # (N, outputs): every output's reference (several outputs)
 
     @classmethod
-    def of(cls, problem: Problem, most: int = 64, shape: Sequence[int] | None = None) -> "Grid":
+    def of(cls, problem: Problem, most: int = 64, shape: Sequence[int] | None = None, output: int = 0) -> "Grid":
+        check_output(problem, output)
         shape = tuple(shape) if shape is not None else coarse_shape(problem.test_shape, most)
         x = problem.test_grid(shape)
         axes = [np.linspace(lo, hi, s) for lo, hi, s in zip(problem.domain.low, problem.domain.high, shape)]
-        ref = problem.reference_on(x)[:, 0] if problem.reference is not None else None
-        return cls(shape, x, axes, ref)
+        refs = problem.reference_on(x) if problem.reference is not None else None
+        ref = refs[:, output] if refs is not None else None
+        return cls(shape, x, axes, ref, refs if problem.output_dim > 1 else None)
 
 
 @dataclass
@@ -88,6 +99,7 @@ class Snapshot:
     causal_losses: np.ndarray | None = None          # its slice losses L_r(t_i)
     epsilon: float | None = None                     # and its current ε
     shape: tuple = ()
+    outputs: np.ndarray | None = None                # (N, outputs): every output (several outputs)
 
     def field(self, name: str, shape=None) -> np.ndarray | None:
         v = getattr(self, name)
@@ -115,12 +127,14 @@ class Recorder(Callback):
       dropping every other one, the first and the latest always kept; ``None``: all).
     - ``gradients``: take per-term gradients (norms, pairwise cosines, ``histogram_bins``
       -bin histograms) in each snapshot.
+    - ``output``: which of the problem's outputs the snapshots' prediction, error and
+      relative error are of (a multi-output problem: e.g. the pendulum's θ or p).
     """
 
     def __init__(self, problem: Problem | None = None, view=None, *, every: int | None = 100,
                  max_rate: float = 4.0, budget: float | None = 0.05, grid_points: int = 64,
                  shape: Sequence[int] | None = None, show_points: int | None = 600, keep: int | None = None,
-                 gradients: bool = True, histogram_bins: int = 40, seed: int = 0):
+                 gradients: bool = True, histogram_bins: int = 40, seed: int = 0, output: int = 0):
         if every is not None and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
             raise ValueError(f"every must be a positive integer or None; got {every!r}")
         if not (max_rate > 0 and (budget is None or 0 < budget <= 1)):
@@ -131,7 +145,8 @@ class Recorder(Callback):
         self.gradients, self.histogram_bins = gradients, histogram_bins
         self.snapshots: list[Snapshot] = []
         self.snapshot_time = 0.0
-        self.grid: Grid | None = Grid.of(problem, grid_points, shape) if problem is not None else None
+        self.output = check_output(problem, output) if problem is not None else output
+        self.grid: Grid | None = Grid.of(problem, grid_points, shape, self.output) if problem is not None else None
         self._next = 0.0
         self._rng = np.random.default_rng(seed)
         self._lock = threading.Lock()
@@ -190,9 +205,10 @@ class Recorder(Callback):
         problem = problem or self.problem
         if self.grid is None:
             self.problem = self.problem or problem
-            self.grid = Grid.of(problem, self.grid_points, self.grid_shape)
+            self.grid = Grid.of(problem, self.grid_points, self.grid_shape, self.output)
         g = self.grid
-        pred = predict(model, g.x)[:, 0]
+        full = predict(model, g.x)
+        pred = full[:, self.output]
         res = residual_field(problem, model, g.x, params if params is not None else problem.initial_values)
         ref = align_sign(pred, g.ref, problem.sign_free) if g.ref is not None else None
         err = np.abs(pred - ref) if ref is not None else None
@@ -206,7 +222,27 @@ class Recorder(Callback):
         rel = relative_l2(pred, ref) if ref is not None else None
         cw = np.array(causal_weights, float) if causal_weights is not None else None
         return Snapshot(step, t, pred, err, res, pts, losses or {}, weights or {}, grad_norms or {}, rel,
-                        causal_weights=cw, shape=g.shape)
+                        causal_weights=cw, shape=g.shape, outputs=full if full.shape[1] > 1 else None)
+
+    def select_output(self, output: int) -> None:
+        """Show output column ``output`` from now on, in every snapshot taken so far too: each
+        keeps all the outputs, so the prediction, error and relative error are re-read."""
+        problem = self.problem
+        output = check_output(problem, output)
+        with self._lock:
+            self.output = output
+            g = self.grid
+            if g is None:
+                return
+            if g.refs is not None:
+                g.ref = g.refs[:, output]
+            for snap in self.snapshots:
+                if snap.outputs is None:
+                    continue
+                snap.pred = snap.outputs[:, output]
+                if g.ref is not None:
+                    ref = align_sign(snap.pred, g.ref, problem.sign_free)
+                    snap.error, snap.rel_l2 = np.abs(snap.pred - ref), relative_l2(snap.pred, ref)
 
     def add(self, snap: Snapshot) -> None:
         with self._lock:

@@ -195,6 +195,15 @@ class Problem:
     #: ``(N, d)`` and ``pred`` the model's output there ``(N, out)``; the :class:`Evaluator`
     #: records each as ``metric/<name>`` beside the errors (a mechanical problem's energy drift)
     metrics: dict[str, Callable[[np.ndarray, np.ndarray], float]] = field(default_factory=dict)
+    #: names of the output columns (default ``u``, or ``u0, u1, …`` for several outputs)
+    output_names: tuple[str, ...] = ()
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The output columns' names (``output_names``, or ``u`` / ``u0, u1, …``)."""
+        if self.output_names:
+            return tuple(self.output_names)
+        return ("u",) if self.output_dim == 1 else tuple(f"u{i}" for i in range(self.output_dim))
 
     def __post_init__(self):
         if set(self.parameters) & set(self.unknowns):
@@ -202,6 +211,9 @@ class Problem:
         bad = set(self.log_unknowns) - set(self.unknowns)
         if bad:
             raise ValueError(f"log_unknowns names {sorted(bad)}, which are not unknowns of {self.name}")
+        if self.output_names and len(self.output_names) != self.output_dim:
+            raise ValueError(f"{self.name}: output_names {list(self.output_names)} must name all {self.output_dim} "
+                             f"output(s)")
         for k in self.log_unknowns:
             if not self.unknowns[k] > 0:
                 raise ValueError(f"unknown {k!r} is trained as exp(s) and needs a positive initial value; "

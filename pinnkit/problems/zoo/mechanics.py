@@ -264,7 +264,7 @@ def _build(name: str, T: float, state0: dict[str, Callable[[Mapping], float]], r
     n_test = max(2001, int(math.ceil(T * 100)) + 1)
     return Problem(
         name=name, domain=domain, residual=residual, conditions=conditions, parameters=parameters,
-        reference=reference, output_dim=len(fields),
+        reference=reference, output_dim=len(fields), output_names=tuple(fields),
         hard=InitialValueTransform(list(conditions.values())), hard_satisfies=tuple(conditions),
         test_shape=(min(n_test, 20001),), equation=equation, factory=factory, metrics={"energy_drift": drift})
 
