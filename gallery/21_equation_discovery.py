@@ -13,8 +13,6 @@
 #     name: python3
 # ---
 
-# %%
-
 # %% [markdown]
 # # 21 · Equation discovery with a hidden-term network (Podina, Eastman & Kohandel, ICML 2023)
 #
