@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from ..conditions import Initial
 from ..domains import Box
 from ..problem import Parameter, Problem
+from .oscillator import released_from_rest, released_from_rest_hard
 
 __all__ = ["duffing", "duffing_solution"]
 
@@ -71,26 +71,18 @@ def duffing(d: float = 1.0, w0: float = 8.0, eps: float = 100.0) -> Problem:
     def residual(x, u, D, p):
         return D(u, "tt") + 2 * p["d"] * D(u, "t") + p["w0"] ** 2 * u + p["eps"] * u**3
 
-    def hard(x, n, p):
-        # u(0) = 1 and u'(0) = 0 exactly: u = 1 + t² n
-        t = x[:, :1]
-        return 1 + t**2 * n
-
     return Problem(
         name="duffing",
         domain=domain,
         residual=residual,
-        conditions={
-            "initial": Initial(domain, 1.0),
-            "initial_velocity": Initial(domain, 0.0, derivative=1),
-        },
+        conditions=released_from_rest(domain),
         parameters={
             "d": Parameter(d, 0.0, 10.0, doc="damping d"),
             "w0": Parameter(w0, 1.0, 30.0, doc="natural frequency ω0"),
             "eps": Parameter(eps, 0.0, 300.0, doc="cubic stiffness ε"),
         },
         reference=lambda X: duffing_solution(X[:, 0], d, w0, eps).reshape(-1, 1),
-        hard=hard,
+        hard=released_from_rest_hard,
         hard_satisfies=("initial", "initial_velocity"),
         test_shape=(501,),
         equation="u'' + 2 d u' + ω0² u + ε u³ = 0",

@@ -16,7 +16,7 @@ from ..conditions import Initial
 from ..domains import Box
 from ..problem import Parameter, Problem
 
-__all__ = ["oscillator", "oscillator_exact"]
+__all__ = ["oscillator", "oscillator_exact", "released_from_rest", "released_from_rest_hard"]
 
 
 def oscillator_exact(t: np.ndarray, d: float, w0: float) -> np.ndarray:
@@ -33,6 +33,17 @@ def oscillator_exact(t: np.ndarray, d: float, w0: float) -> np.ndarray:
     return a * np.exp(r1 * t) + (1 - a) * np.exp(r2 * t)
 
 
+def released_from_rest(domain: Box) -> dict:
+    """``u(0) = 1`` and ``u'(0) = 0``: the initial conditions of a unit release from rest."""
+    return {"initial": Initial(domain, 1.0), "initial_velocity": Initial(domain, 0.0, derivative=1)}
+
+
+def released_from_rest_hard(x, n, p):
+    """The hard form of :func:`released_from_rest`: ``u = 1 + t² n`` meets both exactly."""
+    t = x[:, :1]
+    return 1 + t**2 * n
+
+
 def oscillator(d: float = 2.0, w0: float = 20.0) -> Problem:
     """Damped oscillator with damping ``d`` and natural frequency ``w0``."""
     for k, v in (("d", d), ("w0", w0)):
@@ -43,25 +54,17 @@ def oscillator(d: float = 2.0, w0: float = 20.0) -> Problem:
     def residual(x, u, D, p):
         return D(u, "tt") + 2 * p["d"] * D(u, "t") + p["w0"] ** 2 * u
 
-    def hard(x, n, p):
-        # u(0) = 1 and u'(0) = 0 exactly: u = 1 + t² n
-        t = x[:, :1]
-        return 1 + t**2 * n
-
     return Problem(
         name="oscillator",
         domain=domain,
         residual=residual,
-        conditions={
-            "initial": Initial(domain, 1.0),
-            "initial_velocity": Initial(domain, 0.0, derivative=1),
-        },
+        conditions=released_from_rest(domain),
         parameters={
             "d": Parameter(d, 0.0, 40.0, doc="damping d"),
             "w0": Parameter(w0, 1.0, 60.0, doc="natural frequency ω0"),
         },
         reference=lambda X: oscillator_exact(X[:, 0], d, w0).reshape(-1, 1),
-        hard=hard,
+        hard=released_from_rest_hard,
         hard_satisfies=("initial", "initial_velocity"),
         test_shape=(501,),
         equation="u'' + 2 d u' + ω0² u = 0",
