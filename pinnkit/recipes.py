@@ -229,12 +229,15 @@ class RunConfig:
     def key(self) -> str:
         """A stable hash of the configuration (for run stores). The derivative engine is
         left out: it changes how fast a run goes, not its result (engines agree to
-        round-off), so a stored run is reused whichever engine asks for it. Settings added
+        round-off), so a stored run is reused whichever engine asks for it — except under a
+        ``time_budget``, where a faster engine trains more steps and so changes the result:
+        there the engine is part of the key. Settings added
         later enter only when they differ from their defaults (``causal_options`` only with
         ``causal=True``, the only case where they act), so the keys of configurations stored
         before them are unchanged."""
         d = self.to_dict()
-        d.pop("engine")
+        if self.time_budget is None:
+            d.pop("engine")
         if not self.causal:
             d.pop("causal_options")
         for k, v in _LATER_DEFAULTS.items():

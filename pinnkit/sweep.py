@@ -61,9 +61,11 @@ class RunStore:
             return False
         # a setting added after the run was stored held its default then
         stored = {**{k: v for k, v in _LATER_DEFAULTS.items() if k not in stored}, **stored}
-        # the derivative engine changes speed, not the result: a run stored by one engine serves all
-        return {k: v for k, v in stored.items() if k != "engine"} == \
-            {k: v for k, v in config.to_dict().items() if k != "engine"}
+        # the derivative engine changes speed, not the result: a run stored by one engine serves
+        # all -- unless a time budget decides how many steps it trains (RunConfig.key)
+        free = () if config.time_budget is not None else ("engine",)
+        return {k: v for k, v in stored.items() if k not in free} == \
+            {k: v for k, v in config.to_dict().items() if k not in free}
 
     def load(self, config: RunConfig) -> Run:
         return load_run(self.folder(config))

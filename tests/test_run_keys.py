@@ -29,3 +29,29 @@ def test_a_changed_setting_changes_the_key():
     base = RunConfig()
     assert RunConfig(seed=1).key() != base.key()
     assert RunConfig(width=21).key() != base.key()
+
+
+def test_the_engine_enters_the_key_only_under_a_time_budget(tmp_path):
+    # engines agree to round-off, so a fixed-step run stored by one serves the other; under
+    # a wall-time budget a faster engine trains more steps, a different result
+    fixed = [RunConfig(problem="heat", engine=e) for e in (None, "taylor")]
+    assert fixed[0].key() == fixed[1].key()
+    timed = [c.replace(time_budget=5.0) for c in fixed]
+    assert timed[0].key() != timed[1].key()
+    import json
+
+    from pinnkit.sweep import _RUN_FILES, RunStore
+
+    store = RunStore(tmp_path)
+
+    def stored_as(config, written):   # a run folder for ``config`` holding ``written``'s settings
+        folder = store.folder(config)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _RUN_FILES:
+            (folder / name).write_text("{}")
+        (folder / "config.json").write_text(json.dumps(written.to_dict()))
+
+    stored_as(fixed[1], fixed[0])
+    assert store.has(fixed[1])              # a run stored by autograd serves the Taylor engine
+    stored_as(timed[1], timed[0])
+    assert not store.has(timed[1])          # not under a time budget
